@@ -1,0 +1,541 @@
+// SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+/*
+ * Userspace model of a VT-d queued-invalidation unit (see devmodel.h).
+ *
+ * Synchronisation inside the model:
+ *
+ *   iqt   written by submitters with a release store, loaded by the executor
+ *         with acquire: everything written to the descriptors below the new
+ *         tail happens-before their fetch (the MMIO write's ordering, H10).
+ *   iqh   stored by the executor with release after a descriptor executed,
+ *         loaded with acquire by read_head: a reader of IQH sees that
+ *         descriptor's effects (its status write).
+ *   fsts  fault bits are set with a release RMW after the executor stopped,
+ *         and cleared with a release RMW by software; the executor loads it
+ *         with acquire before every fetch, so a descriptor software
+ *         rewrote before clearing IQE is seen rewritten.
+ *   exec  a mutex serialises execution: the device thread, lazy pollers
+ *         (trylock: a poller that finds the device busy just goes on
+ *         polling), qr_dev_run/step and sync_exec tail writes.
+ */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devmodel.h"
+
+#define FSTS_STOP	(QIRING_FSTS_IQE | QIRING_FSTS_ITE)
+#define FSTS_ALL	(QIRING_FSTS_IQE | QIRING_FSTS_ITE | QIRING_FSTS_ICE)
+
+/* IQER reasons (low bits), with the faulting index in bits 63:32. */
+#define IQER_BAD_TYPE	1u
+#define IQER_RESERVED	2u
+#define IQER_BAD_WAIT	3u
+
+struct qr_dev {
+	struct qr_dev_config cfg;
+	struct qr_dev_profile prof;	/* written only between runs */
+
+	/* IQA */
+	u8 *desc;
+	u32 slots;
+	u32 desc_size;
+	qr_atomic32_t *status;
+	u32 nstatus;
+
+	/* registers */
+	_Atomic u32 iqt __attribute__((aligned(64)));
+	_Atomic u64 doorbell_at;	/* time of the last tail write */
+	_Atomic u32 iqh __attribute__((aligned(64)));
+	_Atomic u32 fsts;
+	_Atomic u64 iqer;
+
+	/* one-shot injections: slot + 1, 0 = none */
+	_Atomic u32 ite_at;
+	_Atomic u32 ice_at;
+
+	/* executor state, under exec */
+	pthread_mutex_t exec;
+	bool idle;
+	u64 next_due;
+	u64 order;
+	u64 rng;
+
+	/* counters: relaxed, statistics only */
+	_Atomic u64 tail_writes, head_reads, fault_reads, fault_clears;
+	_Atomic u64 executed, waits_written, iqe, ite, ice, aborted_waits;
+	_Atomic u64 bad_status_addr;
+
+	pthread_t thread;
+	_Atomic bool stop;
+	bool has_thread;
+};
+
+#define CNT_INC(d, f) atomic_fetch_add_explicit(&(d)->f, 1, memory_order_relaxed)
+
+void qr_dev_spin_ns(u64 ns)
+{
+	u64 end;
+
+	if (!ns)
+		return;
+	end = qr_now_ns() + ns;
+	while (qr_now_ns() < end)
+		qr_cpu_relax();
+}
+
+static u64 xorshift(struct qr_dev *d)
+{
+	u64 x = d->rng;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	d->rng = x;
+	return x;
+}
+
+static bool roll(struct qr_dev *d, u64 one_in)
+{
+	return one_in && xorshift(d) % one_in == 0;
+}
+
+static void emit(struct qr_dev *d, enum qr_dev_event_kind kind, u32 slot,
+		 const struct qiring_desc *desc)
+{
+	struct qr_dev_event ev = { .kind = kind, .slot = slot,
+				   .order = d->order++, .desc = *desc };
+
+	if (d->cfg.on_exec)
+		d->cfg.on_exec(d->cfg.on_exec_arg, &ev);
+}
+
+static void fetch(struct qr_dev *d, u32 idx, struct qiring_desc *out)
+{
+	const u64 *q = (const u64 *)(d->desc + (size_t)idx * d->desc_size);
+
+	memset(out, 0, sizeof(*out));
+	out->qw0 = q[0];
+	out->qw1 = q[1];
+	if (d->desc_size == 32) {
+		out->qw2 = q[2];
+		out->qw3 = q[3];
+	}
+}
+
+/* 0 if the descriptor is valid, else an IQER reason. */
+static u32 validate(const struct qr_dev *d, const struct qiring_desc *x)
+{
+	u64 type = x->qw0 & QIRING_TYPE_MASK;
+	u64 max = d->desc_size == 32 ? 0x9 : 0x5;
+
+	if (type < 0x1 || type > max)
+		return IQER_BAD_TYPE;
+	if (x->qw0 & (0x7ull << 9))	/* type bits 11:9 must be 0 */
+		return IQER_RESERVED;
+	if (type == QIRING_TYPE_IWD &&
+	    !(x->qw0 & (QIRING_IWD_SW | (1ull << 4))))	/* neither SW nor IF */
+		return IQER_BAD_WAIT;
+	return 0;
+}
+
+static bool is_devtlb(const struct qiring_desc *x)
+{
+	u64 type = x->qw0 & QIRING_TYPE_MASK;
+
+	return type == QIRING_TYPE_DIOTLB || type == QIRING_TYPE_DEIOTLB;
+}
+
+static bool is_wait(const struct qiring_desc *x)
+{
+	return (x->qw0 & QIRING_TYPE_MASK) == QIRING_TYPE_IWD;
+}
+
+static bool take_injection(_Atomic u32 *at, u32 idx)
+{
+	u32 want = idx + 1;
+
+	return atomic_compare_exchange_strong_explicit(at, &want, 0,
+						       memory_order_relaxed,
+						       memory_order_relaxed);
+}
+
+static void status_write(struct qr_dev *d, const struct qiring_desc *x)
+{
+	uintptr_t addr = (uintptr_t)(x->qw1 & ~3ull);
+	uintptr_t lo = (uintptr_t)d->status;
+	uintptr_t hi = lo + (uintptr_t)d->nstatus * sizeof(*d->status);
+
+	if (addr < lo || addr >= hi || (addr - lo) % sizeof(*d->status)) {
+		CNT_INC(d, bad_status_addr);
+		return;
+	}
+	/* The DMA write: release, paired with the waiter's acquire load. */
+	atomic_store_explicit(&((qr_atomic32_t *)addr)->v, (u32)(x->qw0 >> 32),
+			      memory_order_release);
+	CNT_INC(d, waits_written);
+}
+
+/*
+ * Execute the descriptor at IQH, exec held. Returns false when there is
+ * nothing to execute (queue empty or stopped on a fault).
+ */
+static bool exec_one(struct qr_dev *d)
+{
+	struct qiring_desc x;
+	u32 h, t, bad;
+
+	if (!d->desc)
+		return false;
+	/* Pairs with the release in clear_fault: see rewritten descriptors. */
+	if (atomic_load_explicit(&d->fsts, memory_order_acquire) & FSTS_STOP)
+		return false;
+	h = atomic_load_explicit(&d->iqh, memory_order_relaxed);
+	/* Pairs with the release store in write_tail (H10). */
+	t = atomic_load_explicit(&d->iqt, memory_order_acquire);
+	if (h == t)
+		return false;
+
+	fetch(d, h, &x);
+	bad = validate(d, &x);
+	if (bad) {
+		atomic_store_explicit(&d->iqer, ((u64)h << 32) | bad,
+				      memory_order_relaxed);
+		CNT_INC(d, iqe);
+		emit(d, QR_DEV_IQE, h, &x);
+		atomic_fetch_or_explicit(&d->fsts, QIRING_FSTS_IQE,
+					 memory_order_release);
+		return false;		/* IQH stays on the bad descriptor */
+	}
+
+	if (take_injection(&d->ite_at, h) ||
+	    (is_devtlb(&x) && roll(d, d->cfg.ite_one_in))) {
+		/*
+		 * A device-TLB invalidation timed out: this descriptor and
+		 * everything fetched with it through the next wait are
+		 * dropped, that wait's status is never written, and IQH
+		 * moves past it. Fetching stops until ITE is cleared.
+		 */
+		CNT_INC(d, ite);
+		emit(d, QR_DEV_ITE, h, &x);
+		for (;;) {
+			emit(d, QR_DEV_DISCARD, h, &x);
+			h = (h + 1) & (d->slots - 1);
+			if (is_wait(&x)) {
+				CNT_INC(d, aborted_waits);
+				break;
+			}
+			if (h == t)
+				break;
+			fetch(d, h, &x);
+		}
+		atomic_store_explicit(&d->iqh, h, memory_order_release);
+		atomic_fetch_or_explicit(&d->fsts, QIRING_FSTS_ITE,
+					 memory_order_release);
+		return false;
+	}
+
+	CNT_INC(d, executed);
+	emit(d, QR_DEV_EXEC, h, &x);
+	if (is_wait(&x)) {
+		if (x.qw0 & QIRING_IWD_SW)
+			status_write(d, &x);
+		if (take_injection(&d->ice_at, h) || roll(d, d->cfg.ice_one_in)) {
+			CNT_INC(d, ice);
+			atomic_fetch_or_explicit(&d->fsts, QIRING_FSTS_ICE,
+						 memory_order_release);
+		}
+	}
+	/* Pairs with the acquire in read_head. */
+	atomic_store_explicit(&d->iqh, (h + 1) & (d->slots - 1),
+			      memory_order_release);
+	return true;
+}
+
+/* Everything executable now, ignoring latencies; exec held. */
+static u32 exec_all(struct qr_dev *d, u32 max)
+{
+	u32 n = 0;
+
+	while (n < max && exec_one(d))
+		n++;
+	return n;
+}
+
+/*
+ * QR_DEV_LAZY: advance to "now" in virtual time. The engine starts
+ * doorbell_ns after the tail write that found it idle and takes desc_ns per
+ * descriptor. Whoever polls does the work; a poller that finds another one
+ * executing goes back to polling.
+ */
+static void lazy_advance(struct qr_dev *d)
+{
+	u64 now;
+
+	if (pthread_mutex_trylock(&d->exec))
+		return;
+	now = qr_now_ns();
+	for (;;) {
+		u32 h = atomic_load_explicit(&d->iqh, memory_order_relaxed);
+		u32 t = atomic_load_explicit(&d->iqt, memory_order_acquire);
+
+		if (h == t) {
+			d->idle = true;
+			break;
+		}
+		if (d->idle) {
+			d->idle = false;
+			d->next_due = atomic_load_explicit(&d->doorbell_at,
+							   memory_order_relaxed) +
+				      d->prof.doorbell_ns + d->prof.desc_ns;
+		}
+		if (d->next_due > now || !exec_one(d))
+			break;
+		d->next_due += d->prof.desc_ns;
+	}
+	pthread_mutex_unlock(&d->exec);
+}
+
+static void *dev_thread(void *arg)
+{
+	struct qr_dev *d = arg;
+	unsigned int spins = 0;
+	bool idle = true;
+
+	while (!atomic_load_explicit(&d->stop, memory_order_relaxed)) {
+		u32 h = atomic_load_explicit(&d->iqh, memory_order_relaxed);
+		u32 t = atomic_load_explicit(&d->iqt, memory_order_acquire);
+		struct qr_dev_profile p;
+		bool ran;
+
+		if (h == t ||
+		    (atomic_load_explicit(&d->fsts, memory_order_relaxed) & FSTS_STOP)) {
+			idle = true;
+			if (++spins % 64 == 0)
+				sched_yield();
+			else
+				qr_cpu_relax();
+			continue;
+		}
+		pthread_mutex_lock(&d->exec);
+		p = d->prof;
+		pthread_mutex_unlock(&d->exec);
+		if (idle) {
+			u64 due = atomic_load_explicit(&d->doorbell_at,
+						       memory_order_relaxed) +
+				  p.doorbell_ns;
+
+			while (qr_now_ns() < due)
+				qr_cpu_relax();
+			idle = false;
+		}
+		qr_dev_spin_ns(p.desc_ns);
+		pthread_mutex_lock(&d->exec);
+		ran = exec_one(d);
+		pthread_mutex_unlock(&d->exec);
+		if (!ran)
+			idle = true;
+	}
+	return NULL;
+}
+
+struct qr_dev *qr_dev_create(const struct qr_dev_config *cfg)
+{
+	struct qr_dev *d;
+
+	if (!cfg)
+		return NULL;
+	if (posix_memalign((void **)&d, 64, sizeof(*d)))
+		return NULL;
+	memset(d, 0, sizeof(*d));
+	d->cfg = *cfg;
+	d->prof = cfg->profile;
+	d->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ull;
+	d->idle = true;
+	pthread_mutex_init(&d->exec, NULL);
+	if (cfg->mode == QR_DEV_THREAD) {
+		if (pthread_create(&d->thread, NULL, dev_thread, d)) {
+			pthread_mutex_destroy(&d->exec);
+			free(d);
+			return NULL;
+		}
+		d->has_thread = true;
+	}
+	return d;
+}
+
+void qr_dev_destroy(struct qr_dev *d)
+{
+	if (!d)
+		return;
+	if (d->has_thread) {
+		atomic_store_explicit(&d->stop, true, memory_order_relaxed);
+		pthread_join(d->thread, NULL);
+	}
+	pthread_mutex_destroy(&d->exec);
+	free(d);
+}
+
+void qr_dev_set_queue(struct qr_dev *d, void *desc, u32 slots, u32 desc_size,
+		      qr_atomic32_t *status, u32 nstatus)
+{
+	pthread_mutex_lock(&d->exec);
+	d->desc = desc;
+	d->slots = slots;
+	d->desc_size = desc_size;
+	d->status = status;
+	d->nstatus = nstatus;
+	d->idle = true;
+	atomic_store_explicit(&d->iqh, 0, memory_order_relaxed);
+	atomic_store_explicit(&d->iqt, 0, memory_order_relaxed);
+	atomic_store_explicit(&d->fsts, 0, memory_order_relaxed);
+	atomic_store_explicit(&d->iqer, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&d->exec);
+}
+
+void qr_dev_write_tail(void *hw, u32 index)
+{
+	struct qr_dev *d = hw;
+
+	CNT_INC(d, tail_writes);
+	qr_dev_spin_ns(d->prof.mmio_write_ns);
+	atomic_store_explicit(&d->doorbell_at, qr_now_ns(), memory_order_relaxed);
+	/* Pairs with the executor's acquire: descriptors below are visible. */
+	atomic_store_explicit(&d->iqt, index & (d->slots - 1), memory_order_release);
+	if (d->prof.sync_exec) {
+		/* A trapping tail write: the VMM runs the queue, then returns. */
+		pthread_mutex_lock(&d->exec);
+		while (exec_one(d))
+			qr_dev_spin_ns(d->prof.desc_ns);
+		pthread_mutex_unlock(&d->exec);
+	}
+}
+
+u32 qr_dev_read_head(void *hw)
+{
+	struct qr_dev *d = hw;
+
+	if (d->cfg.mode == QR_DEV_LAZY)
+		lazy_advance(d);
+	CNT_INC(d, head_reads);
+	qr_dev_spin_ns(d->prof.mmio_read_ns);
+	/* Pairs with the executor's release after each descriptor. */
+	return atomic_load_explicit(&d->iqh, memory_order_acquire);
+}
+
+u32 qr_dev_read_fault(void *hw)
+{
+	struct qr_dev *d = hw;
+
+	if (d->cfg.mode == QR_DEV_LAZY)
+		lazy_advance(d);
+	CNT_INC(d, fault_reads);
+	qr_dev_spin_ns(d->prof.mmio_read_ns);
+	/* Pairs with the release RMW that raised the fault. */
+	return atomic_load_explicit(&d->fsts, memory_order_acquire) & FSTS_ALL;
+}
+
+void qr_dev_clear_fault(void *hw, u32 bits)
+{
+	struct qr_dev *d = hw;
+
+	CNT_INC(d, fault_clears);
+	qr_dev_spin_ns(d->prof.mmio_write_ns);
+	/* Write-1-to-clear. Release: a descriptor rewritten before this is
+	 * what the executor fetches after it (pairs with exec_one's acquire). */
+	atomic_fetch_and_explicit(&d->fsts, ~(bits & FSTS_ALL), memory_order_release);
+	if (d->prof.sync_exec && (bits & FSTS_STOP)) {
+		pthread_mutex_lock(&d->exec);
+		while (exec_one(d))
+			qr_dev_spin_ns(d->prof.desc_ns);
+		pthread_mutex_unlock(&d->exec);
+	}
+}
+
+void qr_dev_relax(void *hw)
+{
+	struct qr_dev *d = hw;
+	static __thread unsigned int spins;
+
+	if (d->cfg.on_relax)
+		d->cfg.on_relax(d->cfg.on_relax_arg);
+	if (d->cfg.mode == QR_DEV_LAZY) {
+		lazy_advance(d);
+	} else if (++spins % 64 == 0) {
+		/* Oversubscribed CPUs: let the device thread run. */
+		sched_yield();
+		return;
+	}
+	qr_cpu_relax();
+}
+
+const struct qiring_hw_ops qr_dev_hw_ops = {
+	.write_tail = qr_dev_write_tail,
+	.read_head = qr_dev_read_head,
+	.read_fault = qr_dev_read_fault,
+	.clear_fault = qr_dev_clear_fault,
+	.relax = qr_dev_relax,
+};
+
+u32 qr_dev_read_tail(struct qr_dev *d)
+{
+	return atomic_load_explicit(&d->iqt, memory_order_acquire);
+}
+
+u64 qr_dev_read_iqer(struct qr_dev *d)
+{
+	return atomic_load_explicit(&d->iqer, memory_order_relaxed);
+}
+
+void qr_dev_run(struct qr_dev *d)
+{
+	pthread_mutex_lock(&d->exec);
+	exec_all(d, UINT32_MAX);
+	pthread_mutex_unlock(&d->exec);
+}
+
+u32 qr_dev_step(struct qr_dev *d, u32 n)
+{
+	u32 done;
+
+	pthread_mutex_lock(&d->exec);
+	done = exec_all(d, n);
+	pthread_mutex_unlock(&d->exec);
+	return done;
+}
+
+void qr_dev_inject_ite_at(struct qr_dev *d, u32 slot)
+{
+	atomic_store_explicit(&d->ite_at, slot + 1, memory_order_relaxed);
+}
+
+void qr_dev_inject_ice_at(struct qr_dev *d, u32 slot)
+{
+	atomic_store_explicit(&d->ice_at, slot + 1, memory_order_relaxed);
+}
+
+void qr_dev_set_profile(struct qr_dev *d, const struct qr_dev_profile *p)
+{
+	pthread_mutex_lock(&d->exec);
+	d->prof = *p;
+	pthread_mutex_unlock(&d->exec);
+}
+
+void qr_dev_get_counters(struct qr_dev *d, struct qr_dev_counters *c)
+{
+#define LD(f) atomic_load_explicit(&d->f, memory_order_relaxed)
+	c->tail_writes = LD(tail_writes);
+	c->head_reads = LD(head_reads);
+	c->fault_reads = LD(fault_reads);
+	c->fault_clears = LD(fault_clears);
+	c->executed = LD(executed);
+	c->waits_written = LD(waits_written);
+	c->iqe = LD(iqe);
+	c->ite = LD(ite);
+	c->ice = LD(ice);
+	c->aborted_waits = LD(aborted_waits);
+	c->bad_status_addr = LD(bad_status_addr);
+#undef LD
+}
