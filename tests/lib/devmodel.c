@@ -62,6 +62,7 @@ struct qr_dev {
 	u64 next_due;
 	u64 order;
 	u64 rng;
+	u32 burst_left;
 
 	/* counters: relaxed, statistics only */
 	_Atomic u64 tail_writes, head_reads, fault_reads, fault_clears;
@@ -153,6 +154,19 @@ static bool is_wait(const struct qiring_desc *x)
 	return (x->qw0 & QIRING_TYPE_MASK) == QIRING_TYPE_IWD;
 }
 
+/* Random ITE on an eligible descriptor, in bursts when configured. */
+static bool ite_roll(struct qr_dev *d)
+{
+	if (d->burst_left) {
+		d->burst_left--;
+		return true;
+	}
+	if (!roll(d, d->cfg.ite_one_in))
+		return false;
+	d->burst_left = d->cfg.ite_burst;
+	return true;
+}
+
 static bool take_injection(_Atomic u32 *at, u32 idx)
 {
 	u32 want = idx + 1;
@@ -210,8 +224,7 @@ static bool exec_one(struct qr_dev *d)
 		return false;		/* IQH stays on the bad descriptor */
 	}
 
-	if (take_injection(&d->ite_at, h) ||
-	    (is_devtlb(&x) && roll(d, d->cfg.ite_one_in))) {
+	if (take_injection(&d->ite_at, h) || (is_devtlb(&x) && ite_roll(d))) {
 		/*
 		 * A device-TLB invalidation timed out: this descriptor and
 		 * everything fetched with it through the next wait are

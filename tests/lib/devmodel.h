@@ -61,6 +61,8 @@ struct qr_dev_config {
 	 * faults with probability 1/N (0 = never). ITE is eligible on
 	 * device-TLB descriptors (types 0x3 and 0x8) only. */
 	u64 ite_one_in;
+	u32 ite_burst;		/* after a random ITE, the next ite_burst
+				 * eligible descriptors time out too */
 	u64 ice_one_in;		/* eligible: wait descriptors; still completes */
 	u64 seed;		/* xorshift seed for injection */
 	/* Called for every event, from the context executing the device. */
