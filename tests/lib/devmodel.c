@@ -474,10 +474,14 @@ void qr_dev_relax(void *hw)
 
 	if (d->cfg.on_relax)
 		d->cfg.on_relax(d->cfg.on_relax_arg);
-	if (d->cfg.mode == QR_DEV_LAZY) {
+	if (d->cfg.mode == QR_DEV_LAZY)
 		lazy_advance(d);
-	} else if (++spins % 64 == 0) {
-		/* Oversubscribed CPUs: let the device thread run. */
+	if (++spins % 64 == 0) {
+		/*
+		 * Spin, then yield: with more runnable threads than CPUs the
+		 * one we wait for (the device thread, or a preempted owner
+		 * that still has to write and publish its slots) needs ours.
+		 */
 		sched_yield();
 		return;
 	}
