@@ -80,18 +80,6 @@ static inline void qr_stat_add_excl(qr_atomic64_t *s, u64 v)
 	qr_write_once64(s, qr_read_once64(s) + v);
 }
 
-static inline bool qr_is_marked(const struct qiring *r, u64 pos)
-{
-	/*
-	 * O2 (acquire): pairs with O1, the owner's release marks in
-	 * qiring_publish(). Seeing the mark, the lease holder sees the
-	 * descriptor it covers, and hands both to the hardware.
-	 */
-	u32 v = qr_load_acquire32(qr_slot_word(r, pos));
-
-	return v == qr_word(r, pos, QR_DESC) || v == qr_word(r, pos, QR_WAIT);
-}
-
 int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 {
 	const struct qiring_hw_ops *ops;
@@ -308,11 +296,15 @@ static void qr_handle_ite(struct qiring *r)
 		u32 old = qr_word(r, q, QR_WAIT);
 
 		/*
-		 * O7 (relaxed): the owner's acquire load of its status word
-		 * needs nothing from us but the value; nothing else is
-		 * written for it.
+		 * O7 (release): pairs with O12 in qiring_poll(). We read FSTS
+		 * and IQH after the hardware stopped, so the hardware is done
+		 * with every slot below head; the owner that sees ABORT must
+		 * inherit that, because it releases its slots for reuse (O3).
+		 * Relaxed here let a new owner's descriptor writes race with
+		 * the hardware's fetch of the aborted submission (TSan found
+		 * it in the fault stress).
 		 */
-		qr_cmpxchg32_relaxed(qr_slot_word(r, q), &old,
+		qr_cmpxchg32_release(qr_slot_word(r, q), &old,
 				     qr_word(r, q, QR_ABORT));
 	}
 	qr_stat_add_excl(&r->ite, 1);
@@ -473,7 +465,39 @@ int qiring_write(struct qiring *r, const struct qiring_ticket *t, unsigned int i
 }
 
 /*
- * The doorbell. Whoever holds the lease publishes every fully written slot
+ * The published end of the marked run starting at q: the position after the
+ * last submission in it whose wait is marked. The tail stops only at
+ * submission boundaries, so a submission's descriptors and its wait reach
+ * the hardware in one IQT write, as in Linux. Were IQT to land between a
+ * device-TLB invalidation and its wait, an ITE could fire before the wait
+ * was fetched: the wait would not be aborted, and would later complete as
+ * if the timed-out invalidation had succeeded.
+ */
+static u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
+{
+	u64 end = q;
+	u32 v;
+
+	for (;;) {
+		/*
+		 * O2 (acquire): pairs with O1, the owner's release marks in
+		 * qiring_publish(). Seeing the mark, the lease holder sees the
+		 * descriptor it covers, and hands both to the hardware.
+		 */
+		v = qr_load_acquire32(qr_slot_word(r, q));
+		if (v == qr_word(r, q, QR_WAIT)) {
+			end = ++q;
+			(*waits)++;
+		} else if (v == qr_word(r, q, QR_DESC)) {
+			q++;
+		} else {
+			return end;
+		}
+	}
+}
+
+/*
+ * The doorbell. Whoever holds the lease publishes every complete submission
  * from `published` on with one IQT write, so the tail only moves forward and
  * only over written descriptors (H2), and one write covers many submitters.
  * A submitter that finds the lease held leaves its slots to the holder (H3).
@@ -489,18 +513,9 @@ static void qr_doorbell(struct qiring *r)
 	u64 t = qr_fetch_or64(&r->tail, QR_LEASE);
 
 	while (!(t & QR_LEASE)) {
-		u64 from = t >> 1, q = from, waits = 0;
-		u32 v;
+		u64 from = t >> 1, waits = 0, q;
 
-		for (;;) {
-			/* O2 (acquire), see qr_is_marked() */
-			v = qr_load_acquire32(qr_slot_word(r, q));
-			if (v == qr_word(r, q, QR_WAIT))
-				waits++;
-			else if (v != qr_word(r, q, QR_DESC))
-				break;
-			q++;
-		}
+		q = qr_complete_end(r, from, &waits);
 		if (q != from) {
 			r->ops->write_tail(r->hw, (u32)(q & r->mask));
 			qr_stat_add_excl(&r->tail_writes, 1);
@@ -509,10 +524,12 @@ static void qr_doorbell(struct qiring *r)
 		/*
 		 * O11 (fully ordered RMW): releases the lease. Pairs with O10
 		 * of every submitter that found it held: they synchronize with
-		 * us here, so the load below sees their marks.
+		 * us here, so the re-check below sees their marks. A submission
+		 * still being marked is not ours to wait for: its owner rings
+		 * after its last mark.
 		 */
 		qr_xchg64(&r->tail, q << 1);
-		if (!qr_is_marked(r, q))
+		if (qr_complete_end(r, q, &waits) == q)
 			return;
 		t = qr_fetch_or64(&r->tail, QR_LEASE);	/* O10 again */
 	}
@@ -551,7 +568,8 @@ int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
 	/*
 	 * O12 (acquire): pairs with the hardware's status write (a DMA write;
 	 * a release store in the device model): every descriptor of ours was
-	 * executed before it. Or with O7 (ABORT), which carries no data.
+	 * executed before it. Or with O7 (ABORT): the hardware is done with
+	 * every slot of ours.
 	 */
 	u32 v = qr_load_acquire32(qr_slot_word(r, w));
 

@@ -45,22 +45,22 @@ extern "C" {
 #define QIRING_DEFAULT_SLOTS	256u
 
 /* FSTS bits (VT-d spec, Fault Status Register). */
-#define QIRING_FSTS_IQE		(1u << 4)
-#define QIRING_FSTS_ICE		(1u << 5)
-#define QIRING_FSTS_ITE		(1u << 6)
+#define QIRING_FSTS_IQE		0x10u
+#define QIRING_FSTS_ICE		0x20u
+#define QIRING_FSTS_ITE		0x40u
 
 /* Descriptor fields the core builds or inspects (VT-d spec 6.5.2). */
 #define QIRING_TYPE_MASK	0xfull
 #define QIRING_TYPE_DIOTLB	0x3ull
 #define QIRING_TYPE_IWD		0x5ull
 #define QIRING_TYPE_DEIOTLB	0x8ull
-#define QIRING_IWD_SW		(1ull << 5)	/* status write */
-#define QIRING_IWD_FENCE	(1ull << 6)
-#define QIRING_IWD_PRQ_DRAIN	(1ull << 7)
+#define QIRING_IWD_SW		0x20ull	/* status write */
+#define QIRING_IWD_FENCE	0x40ull
+#define QIRING_IWD_PRQ_DRAIN	0x80ull
 #define QIRING_IWD_STATUS_DATA(d)	((u64)(d) << 32)
 
 /* submit options, as Linux's QI_OPT_* */
-#define QIRING_OPT_WAIT_DRAIN	(1ul << 0)
+#define QIRING_OPT_WAIT_DRAIN	0x1ul
 
 /* A descriptor, laid out like Linux's struct qi_desc. 16-byte rings use qw0/qw1. */
 struct qiring_desc {
@@ -153,10 +153,13 @@ struct qiring_ticket {
  */
 struct qiring {
 	qr_atomic64_t prod QR_CACHELINE_ALIGNED;	/* allocation frontier */
+
 	qr_atomic64_t tail QR_CACHELINE_ALIGNED;	/* published << 1 | LEASE */
 	qr_atomic64_t tail_writes;			/* written by the lease holder only */
 	qr_atomic64_t submissions;			/* ditto */
+
 	qr_atomic64_t cons QR_CACHELINE_ALIGNED;	/* reclaim frontier */
+
 	qr_atomic32_t fault_lock QR_CACHELINE_ALIGNED;
 	qr_atomic64_t fault_next_ns;			/* earliest next FSTS poll */
 	qr_atomic64_t fault_reads;
