@@ -34,6 +34,11 @@ enum qr_state {
 };
 
 #define QR_STATE_BITS	3
+
+/* struct qiring.enabled */
+#define QR_DISABLED	0u
+#define QR_ENABLED	1u
+#define QR_DESTROYED	2u
 #define QR_LEASE	1ull	/* tail bit 0: someone is writing IQT */
 #define QR_CLOCK_EVERY	64u	/* wait-loop iterations between clock reads */
 
@@ -80,10 +85,27 @@ static inline void qr_stat_add_excl(qr_atomic64_t *s, u64 v)
 	qr_write_once64(s, qr_read_once64(s) + v);
 }
 
+/*
+ * Positions restart at 0 and every slot is FREE for lap -1: position p of
+ * lap 0 looks for FREE(0), which only its owner's release can write.
+ */
+static void qr_reset_positions(struct qiring *r)
+{
+	u32 i;
+
+	for (i = 0; i < r->slots; i++)
+		qr_write_once32(&r->status[i],
+				qr_word(r, (u64)i - r->slots, QR_FREE));
+	qr_write_once32(&r->status[r->slots], 0);	/* IQE scratch word */
+	qr_write_once64(&r->prod, 0);
+	qr_write_once64(&r->tail, 0);
+	qr_write_once64(&r->cons, 0);
+}
+
 int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 {
 	const struct qiring_hw_ops *ops;
-	u32 order = 0, i;
+	u32 order = 0;
 
 	if (!r || !cfg || !cfg->desc || !cfg->status || !cfg->ops)
 		return -EINVAL;
@@ -114,19 +136,9 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 	r->stall_ns = cfg->stall_ns ? cfg->stall_ns : QR_DEFAULT_STALL_NS;
 	r->stall_report = cfg->stall_report;
 	r->stall_arg = cfg->stall_arg;
+	r->slots = cfg->slots;
 
-	/*
-	 * Every slot starts FREE for lap -1: position p of lap 0 looks for
-	 * FREE(0), which only its owner's release can write.
-	 */
-	for (i = 0; i < cfg->slots; i++)
-		qr_write_once32(&r->status[i],
-				qr_word(r, (u64)i - cfg->slots, QR_FREE));
-	qr_write_once32(&r->status[cfg->slots], 0);	/* IQE scratch word */
-
-	qr_write_once64(&r->prod, 0);
-	qr_write_once64(&r->tail, 0);
-	qr_write_once64(&r->cons, 0);
+	qr_reset_positions(r);
 	qr_write_once32(&r->fault_lock, 0);
 	qr_write_once64(&r->fault_next_ns, 0);
 	qr_write_once64(&r->tail_writes, 0);
@@ -138,6 +150,92 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 	qr_write_once64(&r->ite, 0);
 	qr_write_once64(&r->ice, 0);
 	qr_write_once64(&r->stalls, 0);
+	qr_write_once32(&r->enabled, QR_ENABLED);
+	return 0;
+}
+
+/* ---- lifecycle: disable, enable, destroy ------------------------------- */
+
+/*
+ * Submitters run inside an RCU read-side section from their check of
+ * `enabled` until they leave the ring. qr_enter() is that check.
+ */
+static inline bool qr_enter(struct qiring *r)
+{
+	qr_rcu_read_lock();
+	/*
+	 * O13 (acquire): pairs with O14 in qiring_enable(). A submitter that
+	 * sees the ring enabled sees the positions and status words enable
+	 * reset.
+	 */
+	if (qr_likely(qr_load_acquire32(&r->enabled) == QR_ENABLED))
+		return true;
+	qr_rcu_read_unlock();
+	return false;
+}
+
+static inline void qr_leave(void)
+{
+	qr_rcu_read_unlock();
+}
+
+static int qr_quiesce(struct qiring *r, u32 state)
+{
+	/*
+	 * Relaxed is enough: synchronize_rcu() below waits for every section
+	 * that may have seen the old value, and a section that starts after
+	 * it returns sees the new one (RCU's grace-period guarantee).
+	 */
+	qr_write_once32(&r->enabled, state);
+	qr_synchronize_rcu();
+	/*
+	 * Every submit_sync has left; only split-API tickets reserved before
+	 * the disable can still own slots. The ring is quiescent when reclaim
+	 * reaches the allocation frontier.
+	 */
+	qiring_reclaim(r);
+	if (qr_read_once64(&r->cons) != qr_read_once64(&r->prod))
+		return -EBUSY;
+	return 0;
+}
+
+int qiring_disable(struct qiring *r)
+{
+	if (!r)
+		return -EINVAL;
+	if (qr_read_once32(&r->enabled) == QR_DESTROYED)
+		return -EINVAL;
+	return qr_quiesce(r, QR_DISABLED);
+}
+
+int qiring_destroy(struct qiring *r)
+{
+	if (!r)
+		return -EINVAL;
+	return qr_quiesce(r, QR_DESTROYED);
+}
+
+int qiring_enable(struct qiring *r)
+{
+	u32 e;
+
+	if (!r)
+		return -EINVAL;
+	e = qr_read_once32(&r->enabled);
+	if (e == QR_DESTROYED)
+		return -EINVAL;
+	if (e == QR_ENABLED)
+		return -EBUSY;
+	/* A disable that returned -EBUSY left tickets in flight. */
+	qiring_reclaim(r);
+	if (qr_read_once64(&r->cons) != qr_read_once64(&r->prod))
+		return -EBUSY;
+	qr_reset_positions(r);
+	/*
+	 * O14 (release): pairs with O13. Publishes the reset positions and
+	 * status words to every submitter that sees the ring enabled.
+	 */
+	qr_store_release32(&r->enabled, QR_ENABLED);
 	return 0;
 }
 
@@ -411,7 +509,7 @@ static void qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
 
 /* ---- submission -------------------------------------------------------- */
 
-int qiring_reserve(struct qiring *r, unsigned int count, struct qiring_ticket *t)
+static int qr_reserve(struct qiring *r, unsigned int count, struct qiring_ticket *t)
 {
 	struct qr_waitstate ws = { 0 };
 	u64 n = (u64)count + 1, p, c;
@@ -453,6 +551,17 @@ int qiring_reserve(struct qiring *r, unsigned int count, struct qiring_ticket *t
 	t->pos = p;
 	t->count = count;
 	return 0;
+}
+
+int qiring_reserve(struct qiring *r, unsigned int count, struct qiring_ticket *t)
+{
+	int rc;
+
+	if (qr_unlikely(!qr_enter(r)))
+		return -ENODEV;
+	rc = qr_reserve(r, count, t);
+	qr_leave();
+	return rc;
 }
 
 int qiring_write(struct qiring *r, const struct qiring_ticket *t, unsigned int i,
@@ -635,21 +744,26 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 
 	if (qr_unlikely(count && !desc))
 		return -EINVAL;
+	/* The whole submission is one RCU read-side section (disable waits). */
+	if (qr_unlikely(!qr_enter(r)))
+		return -ENODEV;
 	for (;;) {
-		rc = qiring_reserve(r, count, &t);
+		rc = qr_reserve(r, count, &t);
 		if (rc)
-			return rc;
+			break;
 		for (i = 0; i < count; i++)
 			qr_put_desc(r, t.pos + i, &desc[i]);
 		qiring_publish(r, &t, options);
 		rc = qiring_wait_timeout(r, &t, timeout_ns);
 		if (rc == -ETIMEDOUT)
-			return rc;	/* still in flight: the ticket stays owned */
+			break;	/* still in flight: the ticket stays owned */
 		qiring_release(r, &t);
 		if (rc != -EAGAIN)
-			return rc;
+			break;
 		qr_fetch_add64_relaxed(&r->restarts, 1);	/* ITE: resubmit */
 	}
+	qr_leave();
+	return rc;
 }
 
 int qiring_submit_sync(struct qiring *r, const struct qiring_desc *desc,

@@ -15,17 +15,29 @@
  * Concurrency contract (Y: may run concurrently on one ring, from any number
  * of threads; -: caller must exclude)
  *
- *                    submit  reserve/write/  reclaim  free_slots  stats  init/
- *                    _sync   publish/poll/                               enable/
- *                            release                                     disable
- *   submit_sync        Y        Y              Y         Y         Y       -
- *   split API          Y        Y (*)          Y         Y         Y       -
- *   reclaim            Y        Y              Y         Y         Y       -
- *   free_slots/stats   Y        Y              Y         Y         Y       -
+ *                    submit  reserve/write/  reclaim  free_slots  init  enable/
+ *                    _sync   publish/poll/            /stats             disable/
+ *                            release                                     destroy
+ *   submit_sync        Y        Y              Y         Y         -       Y
+ *   split API          Y        Y (*)          Y         Y         -       Y (**)
+ *   reclaim            Y        Y              Y         Y         -       Y
+ *   free_slots/stats   Y        Y              Y         Y         -       Y
+ *   enable/disable/    Y        Y (**)         Y         Y         -       -
+ *   destroy
  *
- *   (*) one ticket belongs to one thread at a time; different tickets are
- *       independent.
+ *   (*)  one ticket belongs to one thread at a time; different tickets are
+ *        independent.
+ *   (**) a ticket reserved before disable may still be written, published,
+ *        waited for and released; disable reports -EBUSY until it is.
  *
+ * Lifecycle: init leaves the ring enabled. disable (and destroy) refuse new
+ * submissions with -ENODEV and wait, with an RCU grace period, for every
+ * submitter already inside the ring to leave; nothing on the submission
+ * path takes a lock for it. enable restarts a disabled ring from position 0,
+ * as the hardware restarts from IQH = IQT = 0 after the queue is re-enabled
+ * (dmar_reenable_qi). Calls to enable/disable/destroy must not overlap each
+ * other.
+
  * Memory is the embedder's: the core never allocates. In the kernel all entry
  * points must run with interrupts disabled (see shim/), so that an interrupt
  * handler can never submit into a ring its own CPU is waiting on.
@@ -179,6 +191,8 @@ struct qiring {
 	u64 stall_ns;
 	void (*stall_report)(void *arg, const struct qiring_stall *s);
 	void *stall_arg;
+	qr_atomic32_t enabled;	/* written by enable/disable only */
+	u32 slots;
 };
 
 /* Status words the embedder must provide: one per slot plus a scratch word. */
@@ -187,8 +201,32 @@ static inline u32 qiring_status_words(u32 slots)
 	return slots + 1;
 }
 
-/* 0, or -EINVAL for a bad geometry or missing memory/ops. */
+/* 0, or -EINVAL for a bad geometry or missing memory/ops. The ring starts enabled. */
 int qiring_init(struct qiring *r, const struct qiring_config *cfg);
+
+/*
+ * Stop accepting submissions (they get -ENODEV) and wait for every submitter
+ * inside the ring to leave (an RCU grace period; may sleep in the kernel).
+ * 0: the ring is quiescent, every slot released: the embedder may stop the
+ * hardware. -EBUSY: split-API tickets reserved before the call are not yet
+ * released; the ring stays disabled, call again once they are. Waits for the
+ * hardware to complete in-flight submissions, so it needs a running unit.
+ */
+int qiring_disable(struct qiring *r);
+
+/*
+ * Restart a disabled ring from position 0 with every slot free. The embedder
+ * resets the unit first (IQH = IQT = 0). -EBUSY if the ring is enabled.
+ */
+int qiring_enable(struct qiring *r);
+
+/*
+ * qiring_disable(), after which the ring's memory (struct qiring,
+ * descriptors, status words) may be freed once no thread can still call in.
+ * Late callers that might still reach the struct must be excluded by the
+ * embedder; those that do before it is freed get -ENODEV.
+ */
+int qiring_destroy(struct qiring *r);
 
 /*
  * Linux qi_submit_sync() semantics: write count descriptors and a wait
@@ -196,7 +234,7 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg);
  * is a lone wait (a drain). Restarts internally after an ITE abort.
  * Returns 0, -EINVAL when the hardware flagged one of this submission's
  * descriptors invalid (IQE) or for bad arguments (count > slots - 2,
- * desc == NULL with count > 0).
+ * desc == NULL with count > 0), -ENODEV when the ring is disabled.
  */
 int qiring_submit_sync(struct qiring *r, const struct qiring_desc *desc,
 		       unsigned int count, unsigned long options);

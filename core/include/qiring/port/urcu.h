@@ -31,6 +31,21 @@
 #include <urcu/arch.h>
 #include <urcu/system.h>
 #include <urcu/uatomic.h>
+#include <urcu/urcu-bp.h>
+
+#if defined(__SANITIZE_THREAD__)
+#define QR_PORT_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define QR_PORT_TSAN 1
+#endif
+#endif
+
+#ifdef QR_PORT_TSAN
+#include <sanitizer/tsan_interface.h>
+/* An address for TSan's happens-before edges; never read or written. */
+static char qr_rcu_tsan_token __attribute__((unused));
+#endif
 
 typedef uint8_t u8;
 typedef uint32_t u32;
@@ -148,6 +163,39 @@ static inline u64 qr_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (u64)ts.tv_sec * 1000000000u + (u64)ts.tv_nsec;
+}
+
+/*
+ * RCU for disable/destroy: liburcu's "bulletproof" flavour (urcu-bp). A
+ * library cannot ask its callers to register their threads with RCU, and
+ * urcu-bp needs no registration: a thread registers itself on its first
+ * read-side section (one allocation per thread, ever). Read-side sections
+ * are a call each, cheap next to an MMIO write; synchronize_rcu() is slow,
+ * and runs only on disable/destroy.
+ *
+ * ThreadSanitizer does not see liburcu's grace periods (its own asm and
+ * volatile accesses), so tell it what RCU guarantees: everything a reader
+ * did before leaving its section happens-before synchronize_rcu() returns.
+ */
+static inline void qr_rcu_read_lock(void)
+{
+	urcu_bp_read_lock();
+}
+
+static inline void qr_rcu_read_unlock(void)
+{
+#ifdef QR_PORT_TSAN
+	__tsan_release(&qr_rcu_tsan_token);
+#endif
+	urcu_bp_read_unlock();
+}
+
+static inline void qr_synchronize_rcu(void)
+{
+	urcu_bp_synchronize_rcu();
+#ifdef QR_PORT_TSAN
+	__tsan_acquire(&qr_rcu_tsan_token);
+#endif
 }
 
 #endif /* QIRING_PORT_URCU_H */
