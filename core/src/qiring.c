@@ -647,8 +647,13 @@ static void qr_doorbell(struct qiring *r)
 void qiring_publish(struct qiring *r, const struct qiring_ticket *t,
 		    unsigned long options)
 {
-	u64 w = t->pos + t->count, q;
-	struct qiring_desc *d = qr_slot_desc(r, w);
+	struct qiring_desc *d;
+	u64 w, q;
+
+	if (qr_unlikely(!t))
+		return;
+	w = t->pos + t->count;
+	d = qr_slot_desc(r, w);
 
 	/* The wait's status data is DONE tagged with this lap (H1, H4). */
 	d->qw0 = QIRING_IWD_STATUS_DATA(qr_word(r, w, QR_DONE)) | QIRING_IWD_SW |
@@ -673,14 +678,19 @@ void qiring_publish(struct qiring *r, const struct qiring_ticket *t,
 
 int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
 {
-	u64 w = t->pos + t->count, q;
+	u64 w, q;
+	u32 v;
+
+	if (qr_unlikely(!t))
+		return -EINVAL;
+	w = t->pos + t->count;
 	/*
 	 * O12 (acquire): pairs with the hardware's status write (a DMA write;
 	 * a release store in the device model): every descriptor of ours was
 	 * executed before it. Or with O7 (ABORT): the hardware is done with
 	 * every slot of ours.
 	 */
-	u32 v = qr_load_acquire32(qr_slot_word(r, w));
+	v = qr_load_acquire32(qr_slot_word(r, w));
 
 	if (qr_likely(v == qr_word(r, w, QR_DONE))) {
 		for (q = t->pos; q < w; q++)
@@ -697,11 +707,10 @@ int qiring_wait_timeout(struct qiring *r, const struct qiring_ticket *t,
 			u64 timeout_ns)
 {
 	struct qr_waitstate ws = { 0 };
-	u64 w = t->pos + t->count;
 	int rc;
 
 	while ((rc = qiring_poll(r, t)) == -EINPROGRESS) {
-		qr_wait_tick(r, &ws, w, false);
+		qr_wait_tick(r, &ws, t->pos + t->count, false);
 		if (timeout_ns && ws.start_ns &&
 		    !(ws.spins % QR_CLOCK_EVERY) &&
 		    qr_now_ns() - ws.start_ns >= timeout_ns)
@@ -717,8 +726,13 @@ int qiring_wait(struct qiring *r, const struct qiring_ticket *t)
 
 int qiring_release(struct qiring *r, const struct qiring_ticket *t)
 {
-	u64 w = t->pos + t->count, q;
-	u32 v = qr_read_once32(qr_slot_word(r, w));
+	u64 w, q;
+	u32 v;
+
+	if (qr_unlikely(!t))
+		return -EINVAL;
+	w = t->pos + t->count;
+	v = qr_read_once32(qr_slot_word(r, w));
 
 	/* Only a finished submission of this lap is its owner's to free (H4). */
 	if (v == qr_word(r, w, QR_DESC) || v == qr_word(r, w, QR_WAIT))

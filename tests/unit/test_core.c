@@ -249,6 +249,12 @@ static void test_split_api_lifecycle(void)
 	CHECK(t.pos == 0 && t.count == 2);
 	CHECK(qiring_write(&f->ring, &t, 2, &d) == -EINVAL);	/* index out of range */
 	CHECK(qiring_write(&f->ring, &t, 0, NULL) == -EINVAL);
+	CHECK(qiring_write(&f->ring, NULL, 0, &d) == -EINVAL);
+	CHECK(qiring_poll(&f->ring, NULL) == -EINVAL);
+	CHECK(qiring_wait(&f->ring, NULL) == -EINVAL);
+	CHECK(qiring_release(&f->ring, NULL) == -EINVAL);
+	qiring_publish(&f->ring, NULL, 0);			/* ignored */
+	CHECK(qr_dev_read_tail(f->dev) == 0);
 	CHECK(qiring_write(&f->ring, &t, 0, &d) == 0);
 	CHECK(qiring_write(&f->ring, &t, 1, &d) == 0);
 	CHECK(qiring_release(&f->ring, &t) == -EINVAL);		/* not even published */
@@ -472,6 +478,29 @@ static void test_unpublished_owner_stall_is_reported(void)
 	teardown(f);
 }
 
+/* A waiter held by the hardware: published, never executed. */
+static void test_device_stall_is_reported(void)
+{
+	struct fixture *f = setup(16, 16, QR_DEV_MANUAL, 2 * 1000 * 1000);
+	struct reserver rs = { .f = f };
+	pthread_t th;
+
+	pthread_create(&th, NULL, reserve_thread, &rs);	/* a lone wait at position 0 */
+	CHECK(wait_until(&f->nstall, 1, 10ull * 1000 * 1000 * 1000));
+	CHECK(!atomic_load_explicit(&rs.done, memory_order_acquire));
+	CHECK(!f->last_stall.reserving);
+	CHECK(f->last_stall.blocker == QIRING_BLOCKER_DEVICE);
+	CHECK(f->last_stall.waiter_seq == 0 && f->last_stall.blocker_seq == 0);
+	CHECK(f->last_stall.fault == 0);
+	CHECK(f->last_stall.age_ns >= 2 * 1000 * 1000);
+	CHECK(qr_dev_read_tail(f->dev) == 1);		/* it was published */
+	qr_dev_run(f->dev);				/* the hardware wakes up */
+	pthread_join(th, NULL);
+	CHECK(rs.rc == 0);
+	CHECK(qiring_free_slots(&f->ring) == 16);
+	teardown(f);
+}
+
 static void test_wait_timeout(void)
 {
 	struct fixture *f = setup(16, 16, QR_DEV_MANUAL, 0);
@@ -551,6 +580,7 @@ int main(void)
 	test_full_ring_stall_is_reported();
 	test_unpublished_owner_stall_is_reported();
 	test_wait_timeout();
+	test_device_stall_is_reported();
 	test_lifecycle_api();
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
