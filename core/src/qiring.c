@@ -179,7 +179,7 @@ static inline void qr_leave(void)
 	qr_rcu_read_unlock();
 }
 
-static int qr_quiesce(struct qiring *r, u32 state)
+static int qr_quiesce(struct qiring *r, u32 state, bool wait)
 {
 	/*
 	 * Relaxed is enough: synchronize_rcu() below waits for every section
@@ -187,7 +187,8 @@ static int qr_quiesce(struct qiring *r, u32 state)
 	 * it returns sees the new one (RCU's grace-period guarantee).
 	 */
 	qr_write_once32(&r->enabled, state);
-	qr_synchronize_rcu();
+	if (wait)
+		qr_synchronize_rcu();
 	/*
 	 * Every submit_sync has left; only split-API tickets reserved before
 	 * the disable can still own slots. The ring is quiescent when reclaim
@@ -205,14 +206,23 @@ int qiring_disable(struct qiring *r)
 		return -EINVAL;
 	if (qr_read_once32(&r->enabled) == QR_DESTROYED)
 		return -EINVAL;
-	return qr_quiesce(r, QR_DISABLED);
+	return qr_quiesce(r, QR_DISABLED, true);
+}
+
+int qiring_disable_nowait(struct qiring *r)
+{
+	if (!r)
+		return -EINVAL;
+	if (qr_read_once32(&r->enabled) == QR_DESTROYED)
+		return -EINVAL;
+	return qr_quiesce(r, QR_DISABLED, false);
 }
 
 int qiring_destroy(struct qiring *r)
 {
 	if (!r)
 		return -EINVAL;
-	return qr_quiesce(r, QR_DESTROYED);
+	return qr_quiesce(r, QR_DESTROYED, true);
 }
 
 int qiring_enable(struct qiring *r)

@@ -556,7 +556,21 @@ static void test_lifecycle_api(void)
 	CHECK(qiring_release(&f->ring, &u) == 0);
 	CHECK(qiring_submit_sync(&f->ring, &d, 1, 0) == 0);
 
+	/* The no-wait form, as the kernel's resume path uses it. */
+	CHECK(qiring_disable_nowait(NULL) == -EINVAL);
+	CHECK(qiring_reserve(&f->ring, 0, &t) == 0);
+	CHECK(qiring_disable_nowait(&f->ring) == -EBUSY);	/* t is still owned */
+	CHECK(qiring_submit_sync(&f->ring, &d, 1, 0) == -ENODEV);
+	qiring_publish(&f->ring, &t, 0);
+	CHECK(qiring_wait(&f->ring, &t) == 0);
+	CHECK(qiring_release(&f->ring, &t) == 0);
+	CHECK(qiring_disable_nowait(&f->ring) == 0);
+	qr_dev_set_queue(f->dev, f->desc, 16, 16, f->status, qiring_status_words(16));
+	CHECK(qiring_enable(&f->ring) == 0);
+	CHECK(qiring_submit_sync(&f->ring, &d, 1, 0) == 0);
+
 	CHECK(qiring_destroy(&f->ring) == 0);
+	CHECK(qiring_disable_nowait(&f->ring) == -EINVAL);
 	CHECK(qiring_submit_sync(&f->ring, &d, 1, 0) == -ENODEV);
 	CHECK(qiring_enable(&f->ring) == -EINVAL);
 	CHECK(qiring_disable(&f->ring) == -EINVAL);

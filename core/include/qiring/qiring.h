@@ -215,6 +215,15 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg);
 int qiring_disable(struct qiring *r);
 
 /*
+ * qiring_disable() without the grace period, for callers that exclude
+ * submitters by other means: the kernel's suspend/resume path runs on one
+ * CPU with interrupts off (dmar_reenable_qi), where it cannot sleep. 0 when
+ * every slot is released, else -EBUSY (someone is still inside: a caller
+ * bug). Never sleeps.
+ */
+int qiring_disable_nowait(struct qiring *r);
+
+/*
  * Restart a disabled ring from position 0 with every slot free. The embedder
  * resets the unit first (IQH = IQT = 0). -EBUSY if the ring is enabled.
  */
