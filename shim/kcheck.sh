@@ -56,4 +56,17 @@ for f in "${files[@]}"; do
 	fi
 done
 [ $status -eq 0 ] && echo "kcheck: checkpatch --strict clean on ${#files[@]} files"
+
+# The patch series: checkpatch --strict on each patch (FILE_PATH_CHANGES is
+# the "does MAINTAINERS need updating?" note for the new files, which the
+# existing drivers/iommu/intel/ entry already covers), and the core copy in
+# 0002 must be this checkout's core.
+for p in "$root"/shim/patches/*.patch; do
+	if ! out=$("${cp[@]}" "$p" 2>&1); then
+		echo "$out"
+		status=1
+	fi
+done
+"$root/shim/mkpatch.sh" --check || status=1
+[ $status -eq 0 ] && echo "kcheck: patch series checkpatch --strict clean, core copy current"
 exit $status
