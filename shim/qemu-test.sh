@@ -139,8 +139,8 @@ ln -sf busybox "$ird/bin/sh"
 cp "$root/shim/kernel/init.sh" "$ird/init"
 chmod +x "$ird/init"
 (cd "$ird" && find . | cpio -o -H newc 2>/dev/null | gzip -1) > "$kb/initramfs.cpio.gz"
-if [ ! -e "$kb/disk.img" ]; then
-	head -c $((16 << 20)) /dev/urandom > "$kb/disk.img"
+if [ ! -e "$kb/disk.img" ] || [ "$(stat -c %s "$kb/disk.img")" -ne $((4 << 20)) ]; then
+	head -c $((4 << 20)) /dev/urandom > "$kb/disk.img"
 fi
 md5=$(md5sum < "$kb/disk.img" | cut -d' ' -f1)
 

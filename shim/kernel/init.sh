@@ -42,7 +42,7 @@ wait
 read -r dma_ok dma_bad < /tmp/dma
 [ "$dma_ok" -gt 0 ] && [ "$dma_bad" -eq 0 ] || fail="$fail dma($dma_ok ok, $dma_bad bad)"
 
-bad=$(dmesg | grep -E "soft lockup|WARNING:|BUG:|Oops|KCSAN|DMAR: \[DMA|DRHD: handling fault|INFO: rcu|hung_task|Invalidation (Queue|Time-out|Completion) Error")
+bad=$(dmesg | grep -E "soft lockup|WARNING:|BUG:|Oops|KCSAN: |DMAR: \[DMA|DRHD: handling fault|INFO: rcu|hung_task|Invalidation (Queue|Time-out|Completion) Error")
 [ -z "$bad" ] || { fail="$fail kernel-report"; echo "$bad"; }
 
 echo "QIRING-STRESS: $result"
