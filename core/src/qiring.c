@@ -24,6 +24,14 @@
  */
 #include "qiring/qiring.h"
 
+/*
+ * Mutation testing (scripts/mutants.sh, docs/verification.md): building
+ * with -DQIRING_MUTANT=N plants bug N; 0, the default, is the algorithm.
+ */
+#ifndef QIRING_MUTANT
+#define QIRING_MUTANT 0
+#endif
+
 enum qr_state {
 	QR_FREE = 0,	/* released by its owner in this lap */
 	QR_DESC = 1,	/* descriptor written, owner waiting */
@@ -47,6 +55,9 @@ enum qr_state {
 
 static inline u32 qr_word(const struct qiring *r, u64 pos, u32 state)
 {
+#if QIRING_MUTANT == 1
+	return state;	/* M1: no lap tag */
+#endif
 	return (u32)((pos >> r->order) << QR_STATE_BITS) | state;
 }
 
@@ -262,6 +273,9 @@ unsigned int qiring_reclaim(struct qiring *r)
 		 * an owner for this lap.
 		 */
 		limit = qr_read_once64(&r->prod);
+#if QIRING_MUTANT == 2
+		limit = ~0ull;	/* M2: no allocation-frontier bound */
+#endif
 		q = c;
 		/*
 		 * O4 (acquire): pairs with O3, the owner's release of its slots
@@ -271,6 +285,12 @@ unsigned int qiring_reclaim(struct qiring *r)
 		while (q < limit &&
 		       qr_load_acquire32(qr_slot_word(r, q)) == qr_word(r, q, QR_FREE))
 			q++;
+#if QIRING_MUTANT == 5
+		/* M5: reclaim frees a completed wait itself, as legacy's did */
+		if (q < limit &&
+		    qr_load_acquire32(qr_slot_word(r, q)) == qr_word(r, q, QR_DONE))
+			qr_store_release32(qr_slot_word(r, q), qr_word(r, q, QR_FREE));
+#endif
 		if (q == c)
 			break;
 		/*
@@ -400,6 +420,9 @@ static void qr_handle_ite(struct qiring *r)
 	u64 q = qr_read_once64(&r->cons);
 
 	r->ops->clear_fault(r->hw, QIRING_FSTS_ITE);
+#if QIRING_MUTANT == 11
+	head = qr_read_once64(&r->tail) >> 1;	/* M11: abort past the hardware head */
+#endif
 	for (; q < head; q++) {
 		u32 old = qr_word(r, q, QR_WAIT);
 
@@ -537,7 +560,11 @@ static int qr_reserve(struct qiring *r, unsigned int count, struct qiring_ticket
 		 * our descriptor writes come after this load.
 		 */
 		c = qr_load_acquire64(&r->cons);
+#if QIRING_MUTANT == 10
+		if (p + n - c <= r->mask + 1) {	/* M10: no one-slot gap */
+#else
 		if (qr_likely(p + n - c <= r->mask)) {
+#endif
 			/*
 			 * Relaxed: the claim carries no data. What we may
 			 * overwrite was settled by O5; what we write is
@@ -629,7 +656,19 @@ static void qr_doorbell(struct qiring *r)
 	 * re-check sees our marks; a plain load here could miss the hand-off
 	 * (store->load ordering, H3).
 	 */
+#if QIRING_MUTANT == 7
+	/* M7: leave at once when the lease looks held: a plain load after our marks */
+	u64 t = qr_load_acquire64(&r->tail);
+
+	if (t & QR_LEASE)
+		return;
+	t = qr_fetch_or64(&r->tail, QR_LEASE);
+#else
 	u64 t = qr_fetch_or64(&r->tail, QR_LEASE);
+#endif
+#if QIRING_MUTANT == 4
+	t &= ~QR_LEASE;	/* M4: no lease: racing IQT writers, the tail can go back */
+#endif
 
 	while (!(t & QR_LEASE)) {
 		u64 from = t >> 1, waits = 0, q;
@@ -647,7 +686,11 @@ static void qr_doorbell(struct qiring *r)
 		 * still being marked is not ours to wait for: its owner rings
 		 * after its last mark.
 		 */
+#if QIRING_MUTANT == 6
+		qr_store_release64(&r->tail, q << 1);	/* M6: O11 a plain release */
+#else
 		qr_xchg64(&r->tail, q << 1);
+#endif
 		if (qr_complete_end(r, q, &waits) == q)
 			return;
 		t = qr_fetch_or64(&r->tail, QR_LEASE);	/* O10 again */
@@ -754,6 +797,9 @@ int qiring_release(struct qiring *r, const struct qiring_ticket *t)
 	 * slots, and the hardware's (ordered before O12), happen-before a new
 	 * owner's writes.
 	 */
+#if QIRING_MUTANT == 9
+	w++;	/* M9: also frees the next slot, someone else's */
+#endif
 	for (q = t->pos; q <= w; q++)
 		qr_store_release32(qr_slot_word(r, q), qr_word(r, q, QR_FREE));
 	return 0;
@@ -775,13 +821,22 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 		rc = qr_reserve(r, count, &t);
 		if (rc)
 			break;
+#if QIRING_MUTANT == 3
+		qiring_publish(r, &t, options);	/* M3: publish, then write */
+#endif
 		for (i = 0; i < count; i++)
 			qr_put_desc(r, t.pos + i, &desc[i]);
+#if QIRING_MUTANT != 3
 		qiring_publish(r, &t, options);
+#endif
 		rc = qiring_wait_timeout(r, &t, timeout_ns);
 		if (rc == -ETIMEDOUT)
 			break;	/* still in flight: the ticket stays owned */
 		qiring_release(r, &t);
+#if QIRING_MUTANT == 8
+		if (rc == -EAGAIN)
+			rc = 0;	/* M8: an aborted submission is not restarted */
+#endif
 		if (rc != -EAGAIN)
 			break;
 		qr_fetch_add64_relaxed(&r->restarts, 1);	/* ITE: resubmit */

@@ -34,6 +34,21 @@
 #include <sanitizer/tsan_interface.h>
 #endif
 
+#ifdef QIRING_PORT_SIM
+/*
+ * The explorer: the sim port's mutex. A thread that finds it held is
+ * blocked (not spinning) until it is released; the node is not used.
+ */
+static void q_lock(struct qr_vring *r, struct ck_spinlock_mcs *node)
+{
+	qr_sim_mutex_lock(&r->q_lock);
+}
+
+static void q_unlock(struct qr_vring *r, struct ck_spinlock_mcs *node)
+{
+	qr_sim_mutex_unlock(&r->q_lock);
+}
+#else
 /*
  * q_lock: ck's MCS queue lock, taken as ck_spinlock_mcs_lock() takes it
  * (swap ourselves in as the queue tail, link behind the predecessor, spin
@@ -80,6 +95,7 @@ static void q_unlock(struct qr_vring *r, struct ck_spinlock_mcs *node)
 #endif
 	ck_spinlock_mcs_unlock(&r->q_lock, node);
 }
+#endif /* QIRING_PORT_SIM */
 
 static inline u8 *slot_desc(struct qr_vring *r, u32 slot)
 {
@@ -424,7 +440,11 @@ struct qr_vring *qr_hist_create(const struct qr_vring_config *cfg,
 	for (i = 0; i < cfg->slots; i++)
 		qr_write_once32(&r->desc_status[i], QR_QI_FREE);
 
+#ifdef QIRING_PORT_SIM
+	qr_sim_mutex_init(&r->q_lock);
+#else
 	ck_spinlock_mcs_init(&r->q_lock);
+#endif
 	r->ops = ops;
 	r->dev = cfg->dev;
 	r->slots = cfg->slots;

@@ -18,6 +18,11 @@
  * q_lock is a Concurrency Kit MCS lock standing in for raw_spinlock_t
  * (its waiters yield now and then, see q_lock() in variant_hist.c);
  * interrupt disabling is not modelled.
+ *
+ * Built with QIRING_PORT_SIM (the interleaving explorer, tests/explore),
+ * q_lock is the sim port's qr_sim_mutex_t instead: taking and dropping it
+ * are scheduling points, and desc_status[] accesses, already port
+ * operations, are scheduling points too.
  */
 #ifndef QIRING_TESTS_VARIANT_HIST_H
 #define QIRING_TESTS_VARIANT_HIST_H
@@ -52,7 +57,11 @@ struct qr_hist_ops {
 };
 
 struct qr_vring {
+#ifdef QIRING_PORT_SIM
+	qr_sim_mutex_t q_lock;
+#else
 	ck_spinlock_mcs_t q_lock;
+#endif
 	const struct qr_hist_ops *ops;
 	struct qr_dev *dev;
 

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
+#
+# Mutation testing of the core (docs/verification.md). Each mutant is a small
+# `#if QIRING_MUTANT == N` block in core/src/qiring.c. For every mutant this
+# builds the interleaving explorer against the mutated core (its own build
+# directory, build/mutants/N), runs the kill suite below until a run reports
+# a violation, and prints a kill table. Mutant 0, the real core, is the
+# control: it must pass the whole suite.
+#
+#   scripts/mutants.sh            every mutant
+#   scripts/mutants.sh 3 6        just these
+#
+# Exit status: 0 when the control passes and every mutant is killed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+declare -A what=(
+	[0]="control: the real core"
+	[1]="no lap tag in the status words (H1)"
+	[2]="reclaim not bounded by the allocation frontier"
+	[3]="publish before writing the descriptors (H2)"
+	[4]="no doorbell lease: racing IQT writers, tail moves back (H2)"
+	[5]="reclaim changes slot state: frees completed waits (H4)"
+	[6]="O11: lease released by a plain release store (H3)"
+	[7]="O10: a plain load decides the lease is held (H3)"
+	[8]="no restart after an ITE abort (H7)"
+	[9]="an owner frees a slot that is not its own (H4)"
+	[10]="no one-slot gap: count + 1 slots suffice"
+	[11]="ITE handler aborts waits past the hardware head (H7)"
+)
+
+# The kill suite, in order. S4/S5 model x86-TSO store buffers: the only
+# runs that can see M6 and M7 (a sequentially consistent explorer cannot).
+suite=(
+	"--variant lockfree --slots 4 --threads 2 --counts 0,0 --subs 2 --pb 2"
+	"--variant lockfree --slots 4 --threads 2 --counts 1,0 --subs 2 --pb 2"
+	"--variant lockfree --slots 8 --threads 2 --counts 1,1 --ite 1 --pb 2"
+	"--variant lockfree --slots 8 --threads 2 --counts 1,0 --tso --pb 1"
+	"--variant lockfree --slots 8 --threads 2 --counts 1,1 --tso --pb 2"
+	"--variant lockfree --slots 4 --threads 2 --counts 2,0 --subs 2 --ite 1 --pb 2"
+	"--variant lockfree --slots 8 --threads 3 --counts 1,0,1 --ite 1 --pb 1"
+)
+
+if [ $# -gt 0 ]; then
+	mutants=("$@")
+else
+	mutants=(0 1 2 3 4 5 6 7 8 9 10 11)
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+results=()
+status=0
+
+for n in "${mutants[@]}"; do
+	dir=build/mutants/$n
+	echo "== M$n: ${what[$n]:-?}" >&2
+	if ! cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DQIRING_BUILD_BENCH=OFF -DQIRING_KERNEL_TESTS=OFF \
+		-DCMAKE_C_FLAGS="-DQIRING_MUTANT=$n" >"$dir.configure.log" 2>&1 ||
+	   ! cmake --build "$dir" -j"$jobs" --target explore >"$dir.build.log" 2>&1; then
+		results+=("M$n|${what[$n]:-?}|BUILD FAILED|see $dir.build.log")
+		status=1
+		continue
+	fi
+	killer="" why="" t0=$SECONDS
+	for i in "${!suite[@]}"; do
+		# shellcheck disable=SC2086
+		out=$("$dir/tests/explore/explore" ${suite[$i]} --quiet 2>&1) && rc=0 || rc=$?
+		if [ $rc -eq 1 ] && grep -q "^=== violation" <<<"$out"; then
+			killer="S$((i + 1))"
+			why=$(sed -n '/^=== violation/{n;p;q}' <<<"$out")
+			break
+		elif [ $rc -ne 0 ]; then
+			killer="S$((i + 1))"
+			why="explorer exited with $rc (crash?)"
+			break
+		fi
+	done
+	secs=$((SECONDS - t0))
+	if [ "$n" = 0 ]; then
+		if [ -z "$killer" ]; then
+			results+=("M0|${what[0]}|passes all|${#suite[@]} runs, ${secs} s")
+		else
+			results+=("M0|${what[0]}|FAILS $killer|$why")
+			status=1
+		fi
+	elif [ -n "$killer" ]; then
+		results+=("M$n|${what[$n]}|killed by $killer|$why")
+	else
+		results+=("M$n|${what[$n]}|SURVIVED|a missing test")
+		status=1
+	fi
+done
+
+echo
+echo "kill suite:"
+for i in "${!suite[@]}"; do
+	echo "  S$((i + 1))  explore ${suite[$i]}"
+done
+echo
+printf '%-4s | %-58s | %-12s | %s\n' mut mutant result "first violation"
+printf '%s\n' "-----+------------------------------------------------------------+--------------+----------------"
+for r in "${results[@]}"; do
+	IFS='|' read -r m w k y <<<"$r"
+	printf '%-4s | %-58s | %-12s | %s\n' "$m" "$w" "$k" "$y"
+done
+exit $status
