@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Quick start, command 2: every test. The default build runs the unit,
+# explore (interleaving explorer),
 # stress and kernel-compile tests; the tsan build runs the race tests under
 # ThreadSanitizer; the asan build runs unit and stress under ASan + UBSan;
 # the urcu build runs the unit tests on the liburcu port.
@@ -22,7 +23,7 @@ run() {	# preset, ctest label regex
 	ctest --preset "$preset" -L "$labels" || status=1
 }
 
-run default 'unit|stress|kernel'
+run default 'unit|stress|explore|kernel'
 run tsan tsan
 run asan 'unit|stress'
 run urcu unit
