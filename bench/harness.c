@@ -2,11 +2,67 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "harness.h"
+#include "profiles.h"
+#include "ref_ckring.h"
+
+const struct qr_dev_profile qr_bench_profile_null = { .sync_exec = true };
+
+const struct qr_dev_profile *qr_bench_profile(const char *name)
+{
+	if (!strcmp(name, "null"))
+		return &qr_bench_profile_null;
+	return qr_profile_find(name);
+}
+
+/*
+ * The device's ceiling, from the cost rules of tests/lib/devmodel.c, with
+ * n = descs_per_sub descriptors per submission and T = threads:
+ *
+ * Engine (lazy and thread modes; the hw profile). A tail write costs the
+ * writer mmio_write_ns. If it finds the engine idle, the engine starts
+ * doorbell_ns after the write and then takes desc_ns per descriptor; if
+ * the engine is still busy with earlier descriptors, new ones follow at
+ * desc_ns each with no doorbell cost.
+ *   T == 1: a synchronous submitter always finds the engine idle:
+ *           B = 1 / (mmio_write_ns + doorbell_ns + n * desc_ns)
+ *   T >= 2: at best the engine never goes idle (every doorbell hidden
+ *           behind earlier work):  B = 1 / (n * desc_ns)
+ *
+ * Trapping tail write (sync_exec; the viommu profile). The write traps for
+ * mmio_write_ns, then runs every published descriptor at desc_ns each
+ * before it returns; writes are serialized. With all T pending submissions
+ * coalesced into every write:
+ *           B = T / (mmio_write_ns + T * n * desc_ns)
+ *   (one submission per write, as under a lock: 1 / (mmio_write_ns +
+ *   n * desc_ns), which is the same formula with T = 1).
+ *
+ * MMIO reads (FSTS, IQH) are CPU costs of the polling algorithm, not
+ * device costs, and are left out. Zero-cost profiles have no bound (0).
+ */
+double qr_device_bound(const struct qr_dev_profile *p, unsigned int threads,
+		       double descs_per_sub)
+{
+	double n = descs_per_sub, t = threads ? threads : 1, ns;
+
+	if (p->sync_exec) {
+		ns = (double)p->mmio_write_ns + t * n * (double)p->desc_ns;
+		return ns > 0 ? 1e9 * t / ns : 0;
+	}
+	if (threads <= 1)
+		ns = (double)(p->mmio_write_ns + p->doorbell_ns) +
+		     n * (double)p->desc_ns;
+	else
+		ns = n * (double)p->desc_ns;
+	return ns > 0 ? 1e9 / ns : 0;
+}
 
 /*
  * Latency histogram: log-linear, 32 sub-buckets per power of two (<= 3%
@@ -24,6 +80,8 @@ struct worker {
 	int error;
 	bool hung;
 	u64 *hist;
+	u64 timed;
+	u64 max_ns;
 } __attribute__((aligned(64)));
 
 struct qr_run {
@@ -68,8 +126,10 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	const struct qr_load *l = w->run->l;
 	struct qiring_desc d[17];
-	u64 rng = 0x9e3779b97f4a7c15ull * (w->id + 1), t0 = 0;
+	u64 rng = 0x9e3779b97f4a7c15ull * (w->id + 1), t0 = 0, dt;
 	u32 c = l->count == QR_COUNT_MIXED ? 0 : l->count, i;
+	u32 every = l->latency_every ? l->latency_every : 1, k = 0;
+	bool timed = false;
 	int rc;
 
 	for (i = 0; i < 17; i++) {
@@ -81,11 +141,22 @@ static void *worker_main(void *arg)
 	while (!atomic_load_explicit(&w->run->stop, memory_order_relaxed)) {
 		if (l->count == QR_COUNT_MIXED)
 			c = draw_count(&rng);
-		if (w->hist)
+		/* One submission in `every` is timed: a clock read costs about
+		 * as much as a submission on a zero-latency device. */
+		if (w->hist && ++k >= every) {
+			k = 0;
+			timed = true;
 			t0 = qr_now_ns();
+		}
 		rc = l->v->submit(w->run->ring, d, c, 0);
-		if (w->hist)
-			w->hist[bucket_of(qr_now_ns() - t0)]++;
+		if (timed) {
+			dt = qr_now_ns() - t0;
+			w->hist[bucket_of(dt)]++;
+			w->timed++;
+			if (dt > w->max_ns)
+				w->max_ns = dt;
+			timed = false;
+		}
 		if (rc == -ETIMEDOUT) {
 			w->hung = true;
 			break;
@@ -98,6 +169,16 @@ static void *worker_main(void *arg)
 	/* A hang freezes the ring for everyone: stop the others too. */
 	atomic_store_explicit(&w->run->stop, 1, memory_order_relaxed);
 	return NULL;
+}
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static double percentile(const u64 *hist, u64 total, double p)
@@ -126,7 +207,9 @@ int qr_run_load(const struct qr_load *l, struct qr_load_result *res)
 	struct worker *w;
 	struct timespec ts = { .tv_sec = (time_t)(l->duration_ns / 1000000000u),
 			       .tv_nsec = (long)(l->duration_ns % 1000000000u) };
-	u64 *hist = NULL, t0, t1, descs = 0;
+	u64 *hist = NULL, t0, t1, descs = 0, timed = 0, fewest = ~0ull;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	double cpu0, cpu1;
 	unsigned int i, b;
 
 	memset(res, 0, sizeof(*res));
@@ -149,6 +232,7 @@ int qr_run_load(const struct qr_load *l, struct qr_load_result *res)
 		pthread_create(&w[i].th, NULL, worker_main, &w[i]);
 	}
 	pthread_barrier_wait(&run.start);
+	cpu0 = cpu_seconds();
 	t0 = qr_now_ns();
 	/* The run length is a measurement interval, not synchronisation. */
 	nanosleep(&ts, NULL);
@@ -156,11 +240,17 @@ int qr_run_load(const struct qr_load *l, struct qr_load_result *res)
 	for (i = 0; i < l->threads; i++)
 		pthread_join(w[i].th, NULL);
 	t1 = qr_now_ns();
+	cpu1 = cpu_seconds();
 
 	for (i = 0; i < l->threads; i++) {
 		res->submissions += w[i].submissions;
+		if (w[i].submissions < fewest)
+			fewest = w[i].submissions;
 		descs += w[i].descs;
 		res->hung |= w[i].hung;
+		timed += w[i].timed;
+		if ((double)w[i].max_ns > res->max_ns)
+			res->max_ns = (double)w[i].max_ns;
 		if (!res->error)
 			res->error = w[i].error;
 		if (hist && i)
@@ -169,6 +259,10 @@ int qr_run_load(const struct qr_load *l, struct qr_load_result *res)
 	}
 	l->v->counters(run.ring, &c);
 	res->seconds = (double)(t1 - t0) / 1e9;
+	if (ncpu < 1)
+		ncpu = 1;
+	res->cpu_share = (cpu1 - cpu0) /
+			 (res->seconds * (double)(l->threads < ncpu ? l->threads : ncpu));
 	if (res->submissions) {
 		double n = (double)res->submissions;
 
@@ -178,10 +272,16 @@ int qr_run_load(const struct qr_load *l, struct qr_load_result *res)
 		res->fault_reads_per_sub = (double)c.fault_reads / n;
 		res->cas_retries_per_sub = (double)c.cas_retries / n;
 		res->descs_per_sub = (double)descs / n;
-		if (hist) {
-			res->p50_ns = percentile(hist, res->submissions, 0.50);
-			res->p99_ns = percentile(hist, res->submissions, 0.99);
+		res->fairness = (double)fewest * l->threads / n;
+		if (hist && timed) {
+			res->latency_samples = timed;
+			res->p50_ns = percentile(hist, timed, 0.50);
+			res->p99_ns = percentile(hist, timed, 0.99);
 		}
+		res->device_bound = qr_device_bound(&l->profile, l->threads,
+						    res->descs_per_sub);
+		if (res->device_bound > 0)
+			res->efficiency = res->subs_per_s / res->device_bound;
 	}
 	pthread_barrier_destroy(&run.start);
 	/* Every worker has returned (hung ones through their bounded wait). */
@@ -190,4 +290,65 @@ int qr_run_load(const struct qr_load *l, struct qr_load_result *res)
 	free(hist);
 	free(w);
 	return 0;
+}
+
+int qr_bench_run(const struct qr_bench_case *c, struct qr_bench_result *r)
+{
+	const struct qr_dev_profile *p = qr_bench_profile(c->profile);
+	const struct qr_variant *v = strcmp(c->variant, "ckring") ?
+				     qr_variant_find(c->variant) : &qr_ref_ckring;
+	struct qr_load l = {
+		.v = v, .mode = QR_DEV_LAZY, .threads = c->threads,
+		.count = c->count, .duration_ns = (u64)(c->seconds * 1e9),
+		.latency = true,
+	};
+	struct qr_load_result res;
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if (!v || !p)
+		return -ENOENT;
+	l.profile = *p;
+	if (!p->mmio_read_ns && !p->mmio_write_ns && !p->doorbell_ns &&
+	    !p->desc_ns)
+		l.latency_every = 16;
+	rc = qr_run_load(&l, &res);
+	if (rc)
+		return rc;
+	r->submissions = res.submissions;
+	r->latency_samples = res.latency_samples;
+	r->seconds = res.seconds;
+	r->subs_per_s = res.subs_per_s;
+	r->ns_per_sub = res.ns_per_sub;
+	r->p50_ns = res.p50_ns;
+	r->p99_ns = res.p99_ns;
+	r->max_ns = res.max_ns;
+	r->tail_writes_per_sub = res.tail_writes_per_sub;
+	r->fault_reads_per_sub = res.fault_reads_per_sub;
+	r->cas_retries_per_sub = res.cas_retries_per_sub;
+	r->descs_per_sub = res.descs_per_sub;
+	r->device_bound = res.device_bound;
+	r->efficiency = res.efficiency;
+	r->cpu_share = res.cpu_share;
+	r->fairness = res.fairness;
+	r->hung = res.hung;
+	r->error = res.error;
+	return 0;
+}
+
+void qr_bench_profile_text(const char *profile, char *buf, size_t len)
+{
+	const struct qr_dev_profile *p = qr_bench_profile(profile);
+
+	if (!p) {
+		snprintf(buf, len, "unknown");
+		return;
+	}
+	snprintf(buf, len, "mmio_read %llu ns, mmio_write %llu ns, "
+		 "doorbell %llu ns, desc %llu ns%s",
+		 (unsigned long long)p->mmio_read_ns,
+		 (unsigned long long)p->mmio_write_ns,
+		 (unsigned long long)p->doorbell_ns,
+		 (unsigned long long)p->desc_ns,
+		 p->sync_exec ? ", executed inside the tail write" : "");
 }
