@@ -59,7 +59,7 @@ do for [p in profiles] {
 set output sprintf("%s/%s-ratio.png", out, mode)
 set multiplot layout 2,2 title sprintf("lockfree / locked throughput (%s run); %s", mode, xnote)
 set ylabel "ratio"
-set yrange [0.1:100]
+set yrange [0.1:*]
 do for [p in profiles] {
 	set title sprintf("%s device", p)
 	plot for [i=1:4] sprintf("%s/ratio-%s.dat", dat, p) using 1:(column(i + 1)) \
