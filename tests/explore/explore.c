@@ -63,6 +63,7 @@ static struct config {
 	bool eager;
 	bool cache;
 	bool outcomes;
+	bool check_cache;
 	unsigned int pb;
 	enum sim_mode mode;
 	u64 seed, walks;
@@ -790,6 +791,14 @@ static void outcome_add(u64 h)
 	outcomes.digest += sim_mix(h, 0);
 }
 
+static void outcome_reset(void)
+{
+	if (outcomes.set)
+		memset(outcomes.set, 0, outcomes.cap * sizeof(u64));
+	outcomes.n = 0;
+	outcomes.digest = 0;
+}
+
 /* ---- driver ---------------------------------------------------------------- */
 
 static void print_args(FILE *f)
@@ -867,6 +876,8 @@ static void usage(const char *prog)
 "  --state-cache    DFS: prune a choice point reached before in the same\n"
 "                   state with at least as much preemption budget left\n"
 "  --outcomes       count the distinct end states (validates --state-cache)\n"
+"  --check-cache    run the DFS without and with --state-cache, fail unless\n"
+"                   both reach the same end states\n"
 "  --desc-size N    32 (default, scalable mode) or 16\n"
 "  --pb N           DFS preemption bound (default 2)\n"
 "  --random N       N random walks instead of DFS (--seed S: first seed)\n"
@@ -919,6 +930,94 @@ static void parse_replay(const char *s)
 	C.nreplay = i;
 }
 
+/* One search (DFS, random walks or a replay) with the current config. */
+static int search(const struct sim_config *sc, const struct sim_hooks *hk,
+		  const char *prog)
+{
+	u64 sched = 0, nfail = 0, max_steps = 0, walk = 0, pruned = 0;
+	bool found = false, complete = true;
+	double t0, el;
+
+	sim_setup(sc, hk);
+
+	t0 = now_s();
+	for (;;) {
+		enum sim_outcome out;
+
+		if (C.mode == SIM_RANDOM)
+			sim_set_seed(C.seed + walk);
+		setup_schedule();
+		out = sim_run(submitter, NULL);
+		if (sim_pruned())
+			pruned++;
+		else if (out == SIM_PASS)
+			quiescence_checks();
+		if (C.outcomes && !sim_pruned() && !sim_failed())
+			outcome_add(sim_state_hash());
+		sched++;
+		if (sim_steps() > max_steps)
+			max_steps = sim_steps();
+		if (sim_failed()) {
+			nfail++;
+			if (matches_expect()) {
+				found = true;
+				if (!C.quiet || !C.expect)
+					report(stdout, sched, prog);
+				else
+					printf("found: %s", sim_failure());
+			} else if (nfail == 1 && !C.quiet) {
+				printf("(schedule %llu fails differently than expected:\n%s)\n",
+				       (unsigned long long)sched, sim_failure());
+			}
+		} else if (C.mode == SIM_REPLAY && !C.quiet) {
+			printf("the replayed schedule passes; its step log:\n");
+			sim_print_log(stdout);
+		}
+		teardown_schedule();
+		if (found)
+			break;
+		if (C.mode == SIM_REPLAY)
+			break;
+		if (C.mode == SIM_DFS && !sim_next())
+			break;
+		if (C.mode == SIM_RANDOM && ++walk >= C.walks)
+			break;
+		if (C.max_seconds > 0 && now_s() - t0 > C.max_seconds) {
+			complete = false;
+			break;
+		}
+	}
+	el = now_s() - t0;
+
+	printf("explore: ");
+	print_args(stdout);
+	if (C.mode == SIM_DFS)
+		printf(" --pb %u", C.pb);
+	else if (C.mode == SIM_RANDOM)
+		printf(" --random %llu --seed %llu", (unsigned long long)C.walks,
+		       (unsigned long long)C.seed);
+	printf("\n  %llu schedule%s%s, %llu failing, longest %llu steps, %.2f s",
+	       (unsigned long long)sched, sched == 1 ? "" : "s",
+	       C.mode == SIM_DFS && complete && !found ? " (exhaustive within the bound)" : "",
+	       (unsigned long long)nfail, (unsigned long long)max_steps, el);
+	if (!complete)
+		printf(" (stopped at the time limit)");
+	printf("\n");
+	if (C.cache)
+		printf("  state cache: %llu schedules cut short at a state explored before\n",
+		       (unsigned long long)pruned);
+	if (C.outcomes)
+		printf("  outcomes: %llu distinct end states, digest %016llx\n",
+		       (unsigned long long)outcomes.n,
+		       (unsigned long long)outcomes.digest);
+
+	if (C.expect) {
+		printf("  expected %s: %s\n", C.expect, found ? "FOUND" : "NOT FOUND");
+		return found ? 0 : 1;
+	}
+	return nfail ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -934,6 +1033,7 @@ int main(int argc, char **argv)
 		{ "quiet", 0, NULL, 'q' }, { "help", 0, NULL, 'h' },
 		{ "eager-wake", 0, NULL, 'W' },
 		{ "state-cache", 0, NULL, 'K' }, { "outcomes", 0, NULL, 'O' },
+		{ "check-cache", 0, NULL, 'X' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sim_config sc = { 0 };
@@ -943,9 +1043,6 @@ int main(int argc, char **argv)
 		.locked_state = locked_state, .render = render,
 		.state_hash = state_hash,
 	};
-	u64 sched = 0, nfail = 0, max_steps = 0, walk = 0, pruned = 0;
-	double t0, el;
-	bool found = false, complete = true;
 	int o, t;
 
 	while ((o = getopt_long(argc, argv, "v:s:t:c:n:p:qh", opts, NULL)) != -1) {
@@ -1018,6 +1115,9 @@ int main(int argc, char **argv)
 		case 'O':
 			C.outcomes = true;
 			break;
+		case 'X':
+			C.check_cache = true;
+			break;
 		default:
 			usage(argv[0]);
 		}
@@ -1030,7 +1130,7 @@ int main(int argc, char **argv)
 	for (t = 0; t < C.threads; t++)
 		if (C.counts[t] > C.slots - 2 || C.counts[t] > MAX_COUNT)
 			usage(argv[0]);
-	if (C.cache && (C.eager || C.mode != SIM_DFS)) {
+	if ((C.cache || C.check_cache) && (C.eager || C.mode != SIM_DFS)) {
 		fprintf(stderr, "explore: --state-cache is for DFS without --eager-wake\n");
 		exit(2);
 	}
@@ -1071,82 +1171,30 @@ int main(int argc, char **argv)
 	sc.seed = C.seed;
 	sc.replay = C.replay;
 	sc.nreplay = C.nreplay;
-	sim_setup(&sc, &hk);
+	if (C.check_cache) {
+		u64 n, digest;
+		int rc;
 
-	t0 = now_s();
-	for (;;) {
-		enum sim_outcome out;
-
-		if (C.mode == SIM_RANDOM)
-			sim_set_seed(C.seed + walk);
-		setup_schedule();
-		out = sim_run(submitter, NULL);
-		if (sim_pruned())
-			pruned++;
-		else if (out == SIM_PASS)
-			quiescence_checks();
-		if (C.outcomes && !sim_pruned() && !sim_failed())
-			outcome_add(sim_state_hash());
-		sched++;
-		if (sim_steps() > max_steps)
-			max_steps = sim_steps();
-		if (sim_failed()) {
-			nfail++;
-			if (matches_expect()) {
-				found = true;
-				if (!C.quiet || !C.expect)
-					report(stdout, sched, argv[0]);
-				else
-					printf("found: %s", sim_failure());
-			} else if (nfail == 1 && !C.quiet) {
-				printf("(schedule %llu fails differently than expected:\n%s)\n",
-				       (unsigned long long)sched, sim_failure());
-			}
-		} else if (C.mode == SIM_REPLAY && !C.quiet) {
-			printf("the replayed schedule passes; its step log:\n");
-			sim_print_log(stdout);
+		/* the same search twice in one process: same addresses */
+		C.outcomes = true;
+		C.cache = false;
+		sc.state_cache = false;
+		rc = search(&sc, &hk, argv[0]);
+		n = outcomes.n;
+		digest = outcomes.digest;
+		outcome_reset();
+		C.cache = true;
+		sc.state_cache = true;
+		rc |= search(&sc, &hk, argv[0]);
+		if (n != outcomes.n || digest != outcomes.digest) {
+			printf("  state cache check FAILED: %llu end states without the cache, %llu with it\n",
+			       (unsigned long long)n, (unsigned long long)outcomes.n);
+			return 1;
 		}
-		teardown_schedule();
-		if (found)
-			break;
-		if (C.mode == SIM_REPLAY)
-			break;
-		if (C.mode == SIM_DFS && !sim_next())
-			break;
-		if (C.mode == SIM_RANDOM && ++walk >= C.walks)
-			break;
-		if (C.max_seconds > 0 && now_s() - t0 > C.max_seconds) {
-			complete = false;
-			break;
-		}
+		printf("  state cache check: both searches reach the same %llu end states\n",
+		       (unsigned long long)n);
+		return rc;
 	}
-	el = now_s() - t0;
-
-	printf("explore: ");
-	print_args(stdout);
-	if (C.mode == SIM_DFS)
-		printf(" --pb %u", C.pb);
-	else if (C.mode == SIM_RANDOM)
-		printf(" --random %llu --seed %llu", (unsigned long long)C.walks,
-		       (unsigned long long)C.seed);
-	printf("\n  %llu schedule%s%s, %llu failing, longest %llu steps, %.2f s",
-	       (unsigned long long)sched, sched == 1 ? "" : "s",
-	       C.mode == SIM_DFS && complete && !found ? " (exhaustive within the bound)" : "",
-	       (unsigned long long)nfail, (unsigned long long)max_steps, el);
-	if (!complete)
-		printf(" (stopped at the time limit)");
-	printf("\n");
-	if (C.cache)
-		printf("  state cache: %llu schedules cut short at a state explored before\n",
-		       (unsigned long long)pruned);
-	if (C.outcomes)
-		printf("  outcomes: %llu distinct end states, digest %016llx\n",
-		       (unsigned long long)outcomes.n,
-		       (unsigned long long)outcomes.digest);
-
-	if (C.expect) {
-		printf("  expected %s: %s\n", C.expect, found ? "FOUND" : "NOT FOUND");
-		return found ? 0 : 1;
-	}
-	return nfail ? 1 : 0;
+	return search(&sc, &hk, argv[0]);
 }
+

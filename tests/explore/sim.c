@@ -15,6 +15,7 @@
 #define MAX_REGIONS	64
 #define FAIL_MAX	4096
 #define RS_MAX		48		/* read-set entries per spin iteration */
+#define CACHE_MAX	((size_t)1 << 27)	/* state-cache entries (2 GiB) */
 
 enum thread_state {
 	T_RUN,		/* runnable */
@@ -486,6 +487,22 @@ static bool spinner_woken(int t, u64 counter)
 	return false;
 }
 
+/*
+ * An address as the state hashes see it: region and offset, so that equal
+ * states hash equal even when the harness allocates its memory anew for
+ * every schedule. Unregistered words (the device's registers) are stable.
+ */
+static u64 addr_id(const void *addr)
+{
+	size_t idx;
+	const struct region *r = region_of(addr, &idx);
+
+	if (!r)
+		return (u64)(uintptr_t)addr;
+	return (u64)(r - S.regions + 1) << 40 |
+	       (u64)((const char *)addr - r->base);
+}
+
 static void note_read(int kind, const void *addr, unsigned int size, u64 v)
 {
 	struct sim_thread *th;
@@ -493,7 +510,8 @@ static void note_read(int kind, const void *addr, unsigned int size, u64 v)
 	if (!S.active || S.running == SIM_MAIN || S.acting != S.running)
 		return;
 	th = &S.thr[S.running];
-	th->hist = sim_mix(sim_mix(th->hist, (u64)(uintptr_t)addr ^ kind), v);
+	th->hist = sim_mix(sim_mix(th->hist, kind == RD_LOCKED ? (u64)kind :
+					     addr_id(addr) ^ (u64)kind), v);
 	if (th->rs_n == RS_MAX) {
 		th->rs_overflow = true;
 		return;
@@ -637,10 +655,31 @@ u64 sim_state_hash(void)
 		h = sim_mix(h, (u64)th->state | (u64)th->rs_n << 8 |
 			       (u64)th->rs_overflow << 16 | (u64)th->sb_n << 24);
 		for (i = 0; i < th->sb_n; i++)
-			h = sim_mix(sim_mix(h, (u64)(uintptr_t)th->sb[i].addr),
+			h = sim_mix(sim_mix(h, addr_id(th->sb[i].addr)),
 				    th->sb[i].v);
 	}
 	return h | 1;	/* 0 marks an empty cache slot */
+}
+
+/* Double the table (rehash); past CACHE_MAX it stops taking new states. */
+static void cache_grow(void)
+{
+	size_t cap = S.cache_cap * 2, mask = cap - 1, i, h;
+	struct cache_entry *t = calloc(cap, sizeof(*t));
+
+	if (!t)
+		return;		/* keep the old one: fewer prunes, still sound */
+	for (i = 0; i < S.cache_cap; i++) {
+		if (!S.cache[i].key)
+			continue;
+		for (h = (size_t)(S.cache[i].key * 0x9e3779b97f4a7c15ull) & mask;
+		     t[h].key; h = (h + 1) & mask)
+			;
+		t[h] = S.cache[i];
+	}
+	free(S.cache);
+	S.cache = t;
+	S.cache_cap = cap;
 }
 
 /* True when this state was explored before with as much budget: prune. */
@@ -650,11 +689,13 @@ static bool cache_seen(void)
 	size_t h, mask;
 
 	if (!S.cache) {
-		S.cache_cap = (size_t)1 << 23;
+		S.cache_cap = (size_t)1 << 20;
 		S.cache = calloc(S.cache_cap, sizeof(*S.cache));
 		if (!S.cache)
 			abort();
 	}
+	if (S.cache_n >= S.cache_cap / 2 && S.cache_cap < CACHE_MAX)
+		cache_grow();
 	mask = S.cache_cap - 1;
 	for (h = (size_t)(key * 0x9e3779b97f4a7c15ull) & mask; S.cache[h].key;
 	     h = (h + 1) & mask) {
@@ -976,7 +1017,9 @@ u64 qr_sim_load(enum qr_sim_op op, const void *addr, unsigned int size)
 			break;
 		}
 	log_mem(EV_MEM, self, op, addr, size, v, 0, 0);
-	note_read(RD_MEM, addr, size, v);
+	/* statistics: never decide anything, never wake anyone */
+	if (!(addr_flags(addr) & SIM_SILENT))
+		note_read(RD_MEM, addr, size, v);
 	if (S.hooks.on_load)
 		S.hooks.on_load(S.hooks.arg, self, op, addr, size, v);
 	return v;
@@ -1061,7 +1104,8 @@ u64 qr_sim_rmw(enum qr_sim_op op, void *addr, unsigned int size, u64 arg)
 		break;
 	}
 	log_mem(EV_MEM, self, op, addr, size, new, old, 1);
-	note_read(RD_MEM, addr, size, old);
+	if (!(addr_flags(addr) & SIM_SILENT))
+		note_read(RD_MEM, addr, size, old);
 	if (S.hooks.on_load)
 		S.hooks.on_load(S.hooks.arg, self, op, addr, size, old);
 	commit(self, op, addr, size, new);
@@ -1212,6 +1256,10 @@ void sim_setup(const struct sim_config *cfg, const struct sim_hooks *hooks)
 	}
 	S.len = 0;
 	S.depth = 0;
+	free(S.cache);
+	S.cache = NULL;
+	S.cache_n = 0;
+	S.cache_hits = 0;
 	free(S.log);
 	S.logcap = (size_t)(S.cfg.max_steps * 3 + 4096);
 	S.log = malloc(S.logcap * sizeof(*S.log));

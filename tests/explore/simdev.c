@@ -86,24 +86,43 @@ u32 simdev_ites(const struct qr_dev *d)
 	return d->ites;
 }
 
-u64 simdev_hash(const struct qr_dev *d, u64 h)
-{
-	h = sim_mix(h, d->head_pos);
-	h = sim_mix(h, d->tail_pos);
-	h = sim_mix(h, (u64)d->fsts | (u64)d->ite_left << 8 |
-		       (u64)d->ice_left << 16 | (u64)d->ites << 24 |
-		       (u64)d->iqes << 32);
-	/* the descriptors, executed ones poisoned */
-	if (d->desc)
-		h = sim_mix_bytes(h, d->desc, (size_t)d->slots * d->desc_size);
-	return h;
-}
 
 /* ---- descriptors ------------------------------------------------------- */
 
 static u64 *slot_q(struct qr_dev *d, u32 idx)
 {
 	return (u64 *)(d->desc + (size_t)idx * d->desc_size);
+}
+
+u64 simdev_hash(const struct qr_dev *d, u64 h)
+{
+	u32 i;
+
+	h = sim_mix(h, d->head_pos);
+	h = sim_mix(h, d->tail_pos);
+	h = sim_mix(h, (u64)d->fsts | (u64)d->ite_left << 8 |
+		       (u64)d->ice_left << 16 | (u64)d->ites << 24 |
+		       (u64)d->iqes << 32);
+	/*
+	 * The descriptors, executed ones poisoned; a wait's status address
+	 * as the index of its status word (the memory is the harness's and
+	 * may move between schedules).
+	 */
+	for (i = 0; d->desc && i < d->slots; i++) {
+		const u64 *q = slot_q((struct qr_dev *)d, i);
+		uintptr_t a = (uintptr_t)(q[1] & ~3ull);
+
+		h = sim_mix(h, q[0]);
+		if ((q[0] & QIRING_TYPE_MASK) == QIRING_TYPE_IWD &&
+		    a >= (uintptr_t)d->status &&
+		    a < (uintptr_t)(d->status + d->nstatus))
+			h = sim_mix(h, (a - (uintptr_t)d->status) | 1ull << 63);
+		else
+			h = sim_mix(h, q[1]);
+		if (d->desc_size == 32)
+			h = sim_mix(sim_mix(h, q[2]), q[3]);
+	}
+	return h;
 }
 
 static void fetch(struct qr_dev *d, u32 idx, struct qiring_desc *x)
