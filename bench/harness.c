@@ -146,11 +146,11 @@ static void *worker_main(void *arg)
 		if (w->hist && ++k >= every) {
 			k = 0;
 			timed = true;
-			t0 = qr_now_ns();
+			t0 = ktime_get_ns();
 		}
 		rc = l->v->submit(w->run->ring, d, c, 0);
 		if (timed) {
-			dt = qr_now_ns() - t0;
+			dt = ktime_get_ns() - t0;
 			w->hist[bucket_of(dt)]++;
 			w->timed++;
 			if (dt > w->max_ns)
@@ -233,13 +233,13 @@ int qr_run_load(const struct qr_load *l, struct qr_load_result *res)
 	}
 	pthread_barrier_wait(&run.start);
 	cpu0 = cpu_seconds();
-	t0 = qr_now_ns();
+	t0 = ktime_get_ns();
 	/* The run length is a measurement interval, not synchronisation. */
 	nanosleep(&ts, NULL);
 	atomic_store_explicit(&run.stop, 1, memory_order_relaxed);
 	for (i = 0; i < l->threads; i++)
 		pthread_join(w[i].th, NULL);
-	t1 = qr_now_ns();
+	t1 = ktime_get_ns();
 	cpu1 = cpu_seconds();
 
 	for (i = 0; i < l->threads; i++) {

@@ -30,6 +30,7 @@
  * (ck_pr_stall); a preempted producer holds up every later one. Only this
  * file's own waits (ring full or empty) spin then yield.
  */
+#include <errno.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,13 +64,13 @@ static bool ck_wait(const struct qr_vring *v, struct ck_wait *w)
 	u64 now;
 
 	if (++w->spins % 64) {
-		qr_cpu_relax();
+		cpu_relax();
 		return false;
 	}
 	sched_yield();
 	if (!v->stall_ns)
 		return false;
-	now = qr_now_ns();
+	now = ktime_get_ns();
 	if (!w->start)
 		w->start = now;
 	return now - w->start > v->stall_ns;

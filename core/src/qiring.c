@@ -1,53 +1,163 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
- * qiring: lock-free VT-d queued-invalidation ring. See docs/design.md for the
- * slot state machine, the invariants and the hazards H1-H10; every ordering
- * point below is labelled (O1..O9) and names its partner.
+ * qiring: a lock-free ring for VT-d queued invalidation (QI) descriptors.
  *
- * Positions are 64-bit sequence numbers that never wrap (H5); a slot index
- * is pos & mask and a lap is pos >> order. Four positions describe the ring:
+ * It keeps the contract of Linux's qi_submit_sync(): count descriptors
+ * followed by one invalidation wait descriptor (VT-d spec 6.5.2.8) whose
+ * status write means every earlier descriptor completed; count + 2 free
+ * slots per submission (the descriptors, the wait, and the gap that keeps
+ * IQT from reaching IQH from behind); 0, or -EINVAL when the hardware flagged
+ * one of the submission's own descriptors (IQE); an internal restart after
+ * an ITE aborted its wait.
  *
- *   cons <= hardware head <= published <= prod,   prod - cons <= slots - 1
+ * State. Positions are 64-bit sequence numbers that never wrap (H5); a slot
+ * index is pos & mask and a lap is pos >> order. Four positions describe the
+ * ring, with head and iqt the positions of the hardware's IQH and IQT:
  *
- *   prod       allocation frontier: reservations take [p, p + count + 1)
- *              with a cmpxchg;
- *   published  everything below was handed to the hardware (IQT); it lives
- *              in `tail` with the doorbell lease bit;
- *   cons       reclaim frontier: everything below was released by its
- *              owner and may be reserved again.
+ *	cons <= head <= iqt <= prod,	published <= iqt,
+ *	prod - cons <= slots - 1
  *
- * Each slot has a 32-bit status word, tagged with the lap of the position
- * using it: (lap << 3) | state. The hardware writes the wait slot's word
- * with DONE(lap) when the submission completes. Because every state carries
- * its lap, a reclaimer, publisher or waiter can never mistake a value left
- * from the previous lap for a current one (H1, H4).
+ *	prod		allocation frontier: a reservation takes
+ *			[p, p + count + 1) by moving prod with a cmpxchg;
+ *	published	everything below was handed to the hardware (IQT); it
+ *			lives in tail, shifted left over the doorbell LEASE bit,
+ *			and lags iqt while a lease holder is between its IQT
+ *			write and the xchg that records it;
+ *	cons		reclaim frontier: everything below was released by its
+ *			owner and may be reserved again.
+ *
+ * Each slot has a 32-bit status word, its state tagged with the lap of the
+ * position using it (qiring_status_word()). The wait descriptor's status
+ * data is DONE tagged with its position's lap, so the hardware's status
+ * write is the completion itself.
+ *
+ *	FREE(lap-1) --reserve--> (unchanged: no reader of lap accepts it, H1)
+ *	            --publish (O1)--> DESC(lap) (descriptor slots), WAIT(lap)
+ *	WAIT(lap) --hardware status write--> DONE(lap)
+ *	WAIT(lap) --ITE, fault path cmpxchg (O7)--> ABORT(lap)
+ *	DESC(lap) --IQE, fault path cmpxchg--> BAD(lap)
+ *	any of them --owner's release (O3)--> FREE(lap): reclaim may pass it
+ *
+ * Only the owner (the reserver), the hardware and the fault path, by cmpxchg
+ * from the exact expected value, ever change a word. Reclaim only moves
+ * cons; it never writes a word: the 2024 completion theft (one submitter's
+ * reclaim freeing another's completed slot before its owner saw it) cannot
+ * happen by construction (H4).
+ *
+ * The steps of a submission (qiring_submit_sync()):
+ *
+ *  1. Reserve: load cons (O5); if p + count + 1 - cons <= slots - 1,
+ *     cmpxchg prod from p to p + count + 1. If there is no room, reclaim;
+ *     if reclaim frees nothing, wait (H6).
+ *  2. Write the descriptors: plain stores into slots only we own.
+ *  3. Publish: build the wait descriptor (status data DONE(lap), address the
+ *     wait slot's own word), mark the descriptor slots DESC(lap) and the wait
+ *     WAIT(lap) (O1), then ring the doorbell.
+ *  4. Doorbell: fetch_or LEASE into tail (O10). If the lease was free, scan
+ *     from published over marked slots of their lap (O2), stop after the last
+ *     marked wait, write IQT once for all those submissions, release the
+ *     lease with an xchg (O11) and scan once more: a complete submission
+ *     marked meanwhile is ours to publish too. If the lease was held, leave:
+ *     the holder's scan after O11 sees our marks (H3).
+ *  5. Wait: load the wait slot's word (O12) until DONE(lap) or ABORT(lap);
+ *     one waiter per fault_poll_ns reads FSTS and handles faults; a waiter
+ *     held longer than stall_ns reports who holds it.
+ *  6. Release: store FREE(lap) into every slot we own (O3); after an ABORT,
+ *     reserve and submit again.
+ *  Reclaim, when a reservation finds the ring full: walk from cons over
+ *  FREE(lap) words (O4), never past prod, and cmpxchg cons forward (O6).
+ *
+ * Ordering points. Every ordering is on an access; each names its partner.
+ *
+ *  O1  smp_store_release(status, DESC/WAIT) in qiring_publish(), pairs with
+ *      O2: a lease holder that sees the mark sees the descriptor, and hands
+ *      both to the hardware through write_tail().
+ *  O2  smp_load_acquire(status) in the doorbell scan and the IQE handler,
+ *      pairs with O1: as above; the IQE handler may read the owner's wait
+ *      descriptor.
+ *  O3  smp_store_release(status, FREE) in qiring_release(), pairs with O4:
+ *      the owner's and (through O12) the hardware's use of the slot happen
+ *      before a new owner's writes.
+ *  O4  smp_load_acquire(status) in qiring_reclaim(), pairs with O3.
+ *  O5  atomic64_read_acquire(cons) in reserve and reclaim, pairs with O6: a
+ *      reserver may overwrite every slot below the cons it read.
+ *  O6  atomic64_try_cmpxchg_release(cons) in qiring_reclaim(), pairs with
+ *      O5: hands the slots it passed, and their O3 history, to reservers.
+ *  O7  try_cmpxchg_release(status, WAIT -> ABORT) in the ITE handler, pairs
+ *      with O12: the handler read FSTS and IQH after the hardware stopped, so
+ *      the hardware is done with the aborted submission's slots; the owner
+ *      that sees ABORT inherits that before it releases them (O3).
+ *  O8  raw_spin_lock/raw_spin_trylock of fault_lock, pairs with O9
+ *      raw_spin_unlock: one fault handler at a time clears FSTS bits and
+ *      rewrites descriptors (H7).
+ *  O10 atomic64_fetch_or(tail, LEASE), fully ordered, in the doorbell,
+ *      pairs with O11: the H3 hand-off. Our marks (O1) come before it. If the
+ *      lease is held, the holder's O11 RMW reads from ours, so its scan after
+ *      O11 sees our marks; a plain load here could miss the hand-off
+ *      (store->load ordering: both sides must be RMWs on tail).
+ *  O11 atomic64_xchg(tail, q << 1), fully ordered, releasing the lease,
+ *      pairs with O10: see O10; it also orders the holder's scan after it.
+ *  O12 smp_load_acquire(status) in qiring_poll(), pairs with the hardware's
+ *      status write (a DMA write after every earlier descriptor completed)
+ *      and with O7: on DONE the owner may release the slots.
+ *  O13 smp_load_acquire(enabled) when entering the ring, pairs with O14 in
+ *      qiring_enable(): a submitter that sees the ring enabled sees the
+ *      positions and status words that enable reset.
+ *  O14 smp_store_release(enabled, ENABLED) in qiring_enable(), pairs with
+ *      O13. Disable needs no ordering of its own: synchronize_rcu() waits for
+ *      every submitter that could have seen the old value.
+ *  --  atomic64_try_cmpxchg_relaxed(prod) in reserve: the claim carries no
+ *      data; what may be overwritten was settled by O5, what is written is
+ *      published by O1.
+ *  --  try_cmpxchg_relaxed(status, DESC -> BAD) in the IQE handler: the
+ *      owner reads BAD after its O12; the hardware writes DONE only after
+ *      the handler's FSTS write (an MMIO write, ordered after the store).
+ *
+ * Hazards, and what rules each out:
+ *
+ *  H1  stale FREE: a reserved, unwritten slot still reads FREE(lap-1); every
+ *      reader accepts only words of its position's own lap.
+ *  H2  tail regression: one lease holder at a time writes IQT, with
+ *      positions it moved forward itself, only over marked slots, and only
+ *      to the end of a submission.
+ *  H3  lost doorbell: O10/O11; a publisher that leaves is seen by the
+ *      holder's scan after it released the lease.
+ *  H4  completion theft: only the owner and the fault path change an
+ *      owner's words; reclaim writes none.
+ *  H5  ABA: 64-bit positions; the lap tag only has to tell adjacent laps
+ *      apart, since a slot is reused only after cons passed it.
+ *  H6  ring full behind a stalled owner: reservers wait, reclaim when they
+ *      can, and report the blocking slot, position, age and kind of blocker
+ *      after stall_ns.
+ *  H7  faults under concurrency: one handler at a time (fault_lock); it
+ *      changes words only by cmpxchg from exact expected values.
+ *  H8  interrupt context: callers submit with interrupts disabled, so an
+ *      interrupt handler never submits into a ring its CPU is waiting on.
+ *  H9  teardown: submitters run inside an RCU read-side section from their
+ *      check of enabled (O13) until they leave; disable and destroy clear
+ *      enabled and wait for a grace period. Nothing on the fast path takes
+ *      a lock for it.
+ *  H10 device writes: the hardware's status write is the release half of
+ *      O12; descriptors reach it only through write_tail() after O2.
  */
-#include "qiring/qiring.h"
+#include <linux/atomic.h>
+#include <linux/compiler.h>
+#include <linux/errno.h>
+#include <linux/ktime.h>
+#include <linux/log2.h>
+#include <linux/processor.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
 
-/*
- * Mutation testing (scripts/mutants.sh, docs/verification.md): building
- * with -DQIRING_MUTANT=N plants bug N; 0, the default, is the algorithm.
- */
-#ifndef QIRING_MUTANT
-#define QIRING_MUTANT 0
-#endif
-
-enum qr_state {
-	QR_FREE = 0,	/* released by its owner in this lap */
-	QR_DESC = 1,	/* descriptor written, owner waiting */
-	QR_WAIT = 2,	/* wait descriptor written, owner waiting */
-	QR_DONE = 3,	/* the hardware's status write: submission complete */
-	QR_ABORT = 4,	/* fault path: wait aborted by an ITE, owner restarts */
-	QR_BAD = 5,	/* fault path: descriptor flagged by IQE, owner gets -EINVAL */
-};
-
-#define QR_STATE_BITS	3
+#include "qiring.h"
 
 /* struct qiring.enabled */
 #define QR_DISABLED	0u
 #define QR_ENABLED	1u
 #define QR_DESTROYED	2u
-#define QR_LEASE	1ull	/* tail bit 0: someone is writing IQT */
+
+#define QR_LEASE	1ll	/* tail bit 0: someone is writing IQT */
 #define QR_CLOCK_EVERY	64u	/* wait-loop iterations between clock reads */
 
 #define QR_DEFAULT_FAULT_POLL_NS	20000ull
@@ -55,20 +165,17 @@ enum qr_state {
 
 static inline u32 qr_word(const struct qiring *r, u64 pos, u32 state)
 {
-#if QIRING_MUTANT == 1
-	return state;	/* M1: no lap tag */
-#endif
-	return (u32)((pos >> r->order) << QR_STATE_BITS) | state;
+	return qiring_status_word(pos, r->order, state);
 }
 
-static inline qr_atomic32_t *qr_slot_word(const struct qiring *r, u64 pos)
+static inline u32 *qr_slot_word(const struct qiring *r, u64 pos)
 {
 	return &r->status[pos & r->mask];
 }
 
-static inline struct qiring_desc *qr_slot_desc(const struct qiring *r, u64 pos)
+static inline void *qr_slot_desc(const struct qiring *r, u64 pos)
 {
-	return (struct qiring_desc *)(r->desc + ((pos & r->mask) << r->desc_shift));
+	return r->desc + ((pos & r->mask) << r->desc_shift);
 }
 
 static inline u64 qr_slot_dma(const struct qiring *r, u64 pos)
@@ -80,20 +187,13 @@ static inline u64 qr_slot_dma(const struct qiring *r, u64 pos)
 static inline void qr_put_desc(const struct qiring *r, u64 pos,
 			       const struct qiring_desc *d)
 {
-	struct qiring_desc *s = qr_slot_desc(r, pos);
-
-	s->qw0 = d->qw0;
-	s->qw1 = d->qw1;
-	if (r->desc_shift == 5) {
-		s->qw2 = d->qw2;
-		s->qw3 = d->qw3;
-	}
+	memcpy(qr_slot_desc(r, pos), d, 1u << r->desc_shift);
 }
 
 /* Statistics written by one holder at a time (lease or fault lock). */
-static inline void qr_stat_add_excl(qr_atomic64_t *s, u64 v)
+static inline void qr_stat_add_excl(atomic64_t *s, s64 v)
 {
-	qr_write_once64(s, qr_read_once64(s) + v);
+	atomic64_set(s, atomic64_read(s) + v);
 }
 
 /*
@@ -105,18 +205,30 @@ static void qr_reset_positions(struct qiring *r)
 	u32 i;
 
 	for (i = 0; i < r->slots; i++)
-		qr_write_once32(&r->status[i],
-				qr_word(r, (u64)i - r->slots, QR_FREE));
-	qr_write_once32(&r->status[r->slots], 0);	/* IQE scratch word */
-	qr_write_once64(&r->prod, 0);
-	qr_write_once64(&r->tail, 0);
-	qr_write_once64(&r->cons, 0);
+		WRITE_ONCE(r->status[i], qr_word(r, (u64)i - r->slots, QIRING_FREE));
+	WRITE_ONCE(r->status[r->slots], 0);	/* IQE scratch word */
+	atomic64_set(&r->prod, 0);
+	atomic64_set(&r->tail, 0);
+	atomic64_set(&r->cons, 0);
 }
 
+/**
+ * qiring_init() - set up a ring over the embedder's memory
+ * @r: the ring
+ * @cfg: geometry, memory, registers and reporting; copied
+ *
+ * The ring starts enabled, at position 0: the embedder programs the unit
+ * with IQH = IQT = 0 (as __dmar_enable_qi() does) before the first
+ * submission.
+ *
+ * Context: process context; the ring is not yet shared.
+ * Return: 0, or -EINVAL for a bad geometry (@cfg->slots not a power of two
+ * in QIRING_MIN_SLOTS .. QIRING_MAX_SLOTS, @cfg->desc_size not 16 or 32),
+ * missing memory or ops, or a status area that is not 4-byte aligned.
+ */
 int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 {
 	const struct qiring_hw_ops *ops;
-	u32 order = 0;
 
 	if (!r || !cfg || !cfg->desc || !cfg->status || !cfg->ops)
 		return -EINVAL;
@@ -125,18 +237,16 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 	    !ops->clear_fault)
 		return -EINVAL;
 	if (cfg->slots < QIRING_MIN_SLOTS || cfg->slots > QIRING_MAX_SLOTS ||
-	    (cfg->slots & (cfg->slots - 1)))
+	    !is_power_of_2(cfg->slots))
 		return -EINVAL;
 	if (cfg->desc_size != 16 && cfg->desc_size != 32)
 		return -EINVAL;
 	if ((cfg->status_dma & 3) || ((unsigned long)cfg->status & 3))
 		return -EINVAL;
-	while ((1u << order) < cfg->slots)
-		order++;
 
-	r->order = order;
+	r->order = ilog2(cfg->slots);
 	r->mask = cfg->slots - 1;
-	r->desc_shift = cfg->desc_size == 32 ? 5 : 4;
+	r->desc_shift = ilog2(cfg->desc_size);
 	r->desc = cfg->desc;
 	r->status = cfg->status;
 	r->status_dma = cfg->status_dma;
@@ -150,18 +260,18 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 	r->slots = cfg->slots;
 
 	qr_reset_positions(r);
-	qr_write_once32(&r->fault_lock, 0);
-	qr_write_once64(&r->fault_next_ns, 0);
-	qr_write_once64(&r->tail_writes, 0);
-	qr_write_once64(&r->submissions, 0);
-	qr_write_once64(&r->fault_reads, 0);
-	qr_write_once64(&r->restarts, 0);
-	qr_write_once64(&r->cas_retries, 0);
-	qr_write_once64(&r->iqe, 0);
-	qr_write_once64(&r->ite, 0);
-	qr_write_once64(&r->ice, 0);
-	qr_write_once64(&r->stalls, 0);
-	qr_write_once32(&r->enabled, QR_ENABLED);
+	raw_spin_lock_init(&r->fault_lock);
+	atomic64_set(&r->fault_next_ns, 0);
+	atomic64_set(&r->tail_writes, 0);
+	atomic64_set(&r->submissions, 0);
+	atomic64_set(&r->fault_reads, 0);
+	atomic64_set(&r->restarts, 0);
+	atomic64_set(&r->cas_retries, 0);
+	atomic64_set(&r->iqe, 0);
+	atomic64_set(&r->ite, 0);
+	atomic64_set(&r->ice, 0);
+	atomic64_set(&r->stalls, 0);
+	WRITE_ONCE(r->enabled, QR_ENABLED);
 	return 0;
 }
 
@@ -169,66 +279,101 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 
 /*
  * Submitters run inside an RCU read-side section from their check of
- * `enabled` until they leave the ring. qr_enter() is that check.
+ * enabled until they leave the ring. qr_enter() is that check.
  */
 static inline bool qr_enter(struct qiring *r)
 {
-	qr_rcu_read_lock();
-	/*
-	 * O13 (acquire): pairs with O14 in qiring_enable(). A submitter that
-	 * sees the ring enabled sees the positions and status words enable
-	 * reset.
-	 */
-	if (qr_likely(qr_load_acquire32(&r->enabled) == QR_ENABLED))
+	rcu_read_lock();
+	/* O13: pairs with O14 in qiring_enable(). */
+	if (likely(smp_load_acquire(&r->enabled) == QR_ENABLED))
 		return true;
-	qr_rcu_read_unlock();
+	rcu_read_unlock();
 	return false;
 }
 
 static inline void qr_leave(void)
 {
-	qr_rcu_read_unlock();
+	rcu_read_unlock();
 }
 
 static int qr_quiesce(struct qiring *r, u32 state, bool wait)
 {
 	/*
-	 * Relaxed is enough: synchronize_rcu() below waits for every section
+	 * No ordering needed: synchronize_rcu() below waits for every section
 	 * that may have seen the old value, and a section that starts after
 	 * it returns sees the new one (RCU's grace-period guarantee).
 	 */
-	qr_write_once32(&r->enabled, state);
+	WRITE_ONCE(r->enabled, state);
 	if (wait)
-		qr_synchronize_rcu();
+		synchronize_rcu();
 	/*
 	 * Every submit_sync has left; only split-API tickets reserved before
 	 * the disable can still own slots. The ring is quiescent when reclaim
 	 * reaches the allocation frontier.
 	 */
 	qiring_reclaim(r);
-	if (qr_read_once64(&r->cons) != qr_read_once64(&r->prod))
+	if (atomic64_read(&r->cons) != atomic64_read(&r->prod))
 		return -EBUSY;
 	return 0;
 }
 
+/**
+ * qiring_disable() - stop accepting submissions and wait for the ring to drain
+ * @r: the ring
+ *
+ * New submissions and reservations get -ENODEV. Waits (an RCU grace period)
+ * for every submitter already inside the ring to leave. Submitters wait for
+ * the hardware, so the unit must still be running.
+ *
+ * Context: process context, may sleep. Not concurrent with qiring_enable(),
+ * qiring_disable_nowait() or qiring_destroy().
+ * Return: 0 when the ring is quiescent with every slot released: the
+ * embedder may stop the unit. -EBUSY when split-API tickets reserved before
+ * the call are not yet released; the ring stays disabled, call again once
+ * they are. -EINVAL for a NULL or destroyed ring.
+ */
 int qiring_disable(struct qiring *r)
 {
 	if (!r)
 		return -EINVAL;
-	if (qr_read_once32(&r->enabled) == QR_DESTROYED)
+	if (READ_ONCE(r->enabled) == QR_DESTROYED)
 		return -EINVAL;
 	return qr_quiesce(r, QR_DISABLED, true);
 }
 
+/**
+ * qiring_disable_nowait() - qiring_disable() without the grace period
+ * @r: the ring
+ *
+ * For callers that exclude submitters by other means, such as the resume
+ * path (dmar_reenable_qi()), which runs on one CPU with interrupts off and
+ * cannot sleep.
+ *
+ * Context: any context; never sleeps.
+ * Return: 0 when every slot is released, else -EBUSY (someone is still
+ * inside: a caller bug). -EINVAL for a NULL or destroyed ring.
+ */
 int qiring_disable_nowait(struct qiring *r)
 {
 	if (!r)
 		return -EINVAL;
-	if (qr_read_once32(&r->enabled) == QR_DESTROYED)
+	if (READ_ONCE(r->enabled) == QR_DESTROYED)
 		return -EINVAL;
 	return qr_quiesce(r, QR_DISABLED, false);
 }
 
+/**
+ * qiring_destroy() - disable the ring for good
+ * @r: the ring
+ *
+ * qiring_disable(), after which the ring's memory (struct qiring, the queue
+ * and the status words) may be freed once no thread can still call in.
+ * Callers that might still reach the struct must be excluded by the
+ * embedder; those that do before it is freed get -ENODEV.
+ *
+ * Context: process context, may sleep.
+ * Return: as qiring_disable().
+ */
 int qiring_destroy(struct qiring *r)
 {
 	if (!r)
@@ -236,35 +381,55 @@ int qiring_destroy(struct qiring *r)
 	return qr_quiesce(r, QR_DESTROYED, true);
 }
 
+/**
+ * qiring_enable() - restart a disabled ring from position 0
+ * @r: the ring
+ *
+ * Every slot is free afterwards. The embedder resets the unit first
+ * (IQH = IQT = 0), as the hardware restarts from slot 0 when queued
+ * invalidation is re-enabled (dmar_reenable_qi()).
+ *
+ * Context: any context; never sleeps. Not concurrent with qiring_disable()
+ * or qiring_destroy().
+ * Return: 0; -EBUSY if the ring is enabled or a ticket is still not
+ * released; -EINVAL for a NULL or destroyed ring.
+ */
 int qiring_enable(struct qiring *r)
 {
 	u32 e;
 
 	if (!r)
 		return -EINVAL;
-	e = qr_read_once32(&r->enabled);
+	e = READ_ONCE(r->enabled);
 	if (e == QR_DESTROYED)
 		return -EINVAL;
 	if (e == QR_ENABLED)
 		return -EBUSY;
 	/* A disable that returned -EBUSY left tickets in flight. */
 	qiring_reclaim(r);
-	if (qr_read_once64(&r->cons) != qr_read_once64(&r->prod))
+	if (atomic64_read(&r->cons) != atomic64_read(&r->prod))
 		return -EBUSY;
 	qr_reset_positions(r);
-	/*
-	 * O14 (release): pairs with O13. Publishes the reset positions and
-	 * status words to every submitter that sees the ring enabled.
-	 */
-	qr_store_release32(&r->enabled, QR_ENABLED);
+	/* O14: pairs with O13 in qr_enter(). */
+	smp_store_release(&r->enabled, QR_ENABLED);
 	return 0;
 }
 
+/**
+ * qiring_reclaim() - advance the reclaim frontier over released slots
+ * @r: the ring
+ *
+ * Reservations reclaim by themselves when they find the ring full; this is
+ * for callers that want the space accounted now.
+ *
+ * Context: any context; never sleeps.
+ * Return: the number of slots this call made reservable.
+ */
 unsigned int qiring_reclaim(struct qiring *r)
 {
-	/* O5 (acquire): pairs with O6 of the previous reclaimer. */
-	u64 c = qr_load_acquire64(&r->cons), q, limit;
-	u64 retries = 0;
+	/* O5: pairs with O6 of the previous reclaimer. */
+	s64 c = atomic64_read_acquire(&r->cons);
+	u64 q, limit, retries = 0;
 	unsigned int got = 0;
 
 	for (;;) {
@@ -272,51 +437,52 @@ unsigned int qiring_reclaim(struct qiring *r)
 		 * Never past the allocation frontier: beyond prod no slot has
 		 * an owner for this lap.
 		 */
-		limit = qr_read_once64(&r->prod);
-#if QIRING_MUTANT == 2
-		limit = ~0ull;	/* M2: no allocation-frontier bound */
-#endif
-		q = c;
-		/*
-		 * O4 (acquire): pairs with O3, the owner's release of its slots
-		 * in qiring_release(). The hardware and the owner are done with
-		 * every slot we pass.
-		 */
-		while (q < limit &&
-		       qr_load_acquire32(qr_slot_word(r, q)) == qr_word(r, q, QR_FREE))
-			q++;
-#if QIRING_MUTANT == 5
-		/* M5: reclaim frees a completed wait itself, as legacy's did */
-		if (q < limit &&
-		    qr_load_acquire32(qr_slot_word(r, q)) == qr_word(r, q, QR_DONE))
-			qr_store_release32(qr_slot_word(r, q), qr_word(r, q, QR_FREE));
-#endif
-		if (q == c)
+		limit = atomic64_read(&r->prod);
+		for (q = c; q < limit; q++) {
+			/*
+			 * O4: pairs with O3, the owner's release of its slots
+			 * in qiring_release(). The hardware and the owner are
+			 * done with every slot we pass.
+			 */
+			if (smp_load_acquire(qr_slot_word(r, q)) != qr_word(r, q, QIRING_FREE))
+				break;
+		}
+		if (q == (u64)c)
 			break;
 		/*
-		 * O6 (release): pairs with O5 in qiring_reserve() and here. A
-		 * reserver that sees the new frontier may overwrite the slots.
-		 * Reclaim never changes a slot's state (H4): it only moves cons.
+		 * O6: pairs with O5 in qr_reserve() and here. A reserver that
+		 * sees the new frontier may overwrite the slots. Reclaim never
+		 * changes a slot's state (H4): it only moves cons.
 		 */
-		if (qr_cmpxchg64_release(&r->cons, &c, q)) {
+		if (atomic64_try_cmpxchg_release(&r->cons, &c, q)) {
 			got = (unsigned int)(q - c);
 			break;
 		}
 		retries++;	/* c now holds the newer frontier: rescan */
 	}
 	if (retries)
-		qr_fetch_add64_relaxed(&r->cas_retries, retries);
+		atomic64_add(retries, &r->cas_retries);
 	return got;
 }
 
+/**
+ * qiring_free_slots() - how many slots a reservation could take now
+ * @r: the ring
+ *
+ * Reclaims first. The value is a snapshot: other CPUs may reserve or
+ * release at any time.
+ *
+ * Context: any context; never sleeps.
+ * Return: free slots, at most the number of slots.
+ */
 unsigned int qiring_free_slots(struct qiring *r)
 {
-	u64 c, p;
+	s64 c, p;
 
 	qiring_reclaim(r);
-	c = qr_read_once64(&r->cons);
-	p = qr_read_once64(&r->prod);
-	if ((s64)(p - c) < 0)	/* raced: prod read after cons moved past it */
+	c = atomic64_read(&r->cons);
+	p = atomic64_read(&r->prod);
+	if (p - c < 0)	/* raced: prod read after cons moved past it */
 		return r->mask + 1;
 	return (unsigned int)(r->mask + 1 - (p - c));
 }
@@ -329,34 +495,14 @@ struct qr_waitstate {
 	u64 next_report_ns;
 };
 
-static void qr_fault_lock(struct qiring *r)
-{
-	u32 old = 0;
-
-	/*
-	 * O8 (acquire) / O9 (release) below: the fault path is a plain
-	 * critical section; one handler at a time clears FSTS bits and
-	 * rewrites descriptors (H7).
-	 */
-	while (!qr_cmpxchg32_acquire(&r->fault_lock, &old, 1)) {
-		old = 0;
-		qr_cpu_relax();
-	}
-}
-
-static void qr_fault_unlock(struct qiring *r)
-{
-	qr_store_release32(&r->fault_lock, 0);
-}
-
 /*
- * Map the hardware head index to a ring position. Valid while the hardware
- * is stopped on IQE or ITE: then cons <= head <= published <= cons + mask.
+ * Map the hardware head index to a ring position: cons <= head <= prod and
+ * prod - cons <= mask make it unique.
  */
 static u64 qr_head_pos(struct qiring *r)
 {
 	u32 h = r->ops->read_head(r->hw);
-	u64 c = qr_read_once64(&r->cons);
+	u64 c = atomic64_read(&r->cons);
 
 	return c + ((h - (u32)c) & r->mask);
 }
@@ -373,36 +519,31 @@ static u64 qr_head_pos(struct qiring *r)
 static void qr_handle_iqe(struct qiring *r)
 {
 	u64 h = qr_head_pos(r);
-	u64 pub = qr_read_once64(&r->tail) >> 1;
+	u64 pub = (u64)atomic64_read(&r->tail) >> 1;
+	struct qiring_desc nop = {};
+	u32 old = qr_word(r, h, QIRING_DESC);
 	u64 w;
-	u32 old = qr_word(r, h, QR_DESC);
-	struct qiring_desc *bad = qr_slot_desc(r, h);
 
-	/*
-	 * O2 (acquire) again: pairs with O1, so we may read the owner's wait
-	 * descriptor below.
-	 */
-	for (w = h; w < pub; w++)
-		if (qr_load_acquire32(qr_slot_word(r, w)) == qr_word(r, w, QR_WAIT))
+	for (w = h; w < pub; w++) {
+		/* O2 again: pairs with O1; we may read the owner's wait descriptor. */
+		if (smp_load_acquire(qr_slot_word(r, w)) == qr_word(r, w, QIRING_WAIT))
 			break;
+	}
 	/*
-	 * The owner reads QR_BAD after it sees its DONE, which the hardware
+	 * The owner reads BAD after it sees its DONE, which the hardware
 	 * writes after our clear_fault(): the MMIO write orders this store.
 	 */
-	qr_cmpxchg32_relaxed(qr_slot_word(r, h), &old, qr_word(r, h, QR_BAD));
+	try_cmpxchg_relaxed(qr_slot_word(r, h), &old, qr_word(r, h, QIRING_BAD));
 	if (w < pub && w != h) {
 		const struct qiring_desc *wd = qr_slot_desc(r, w);
 
-		bad->qw0 = wd->qw0;
+		nop.qw0 = wd->qw0;
 	} else {
 		/* Not ours to explain (no owner wait found): keep the ring alive. */
-		bad->qw0 = QIRING_IWD_STATUS_DATA(0) | QIRING_IWD_SW | QIRING_TYPE_IWD;
+		nop.qw0 = QIRING_IWD_STATUS_DATA(0) | QIRING_IWD_SW | QIRING_TYPE_IWD;
 	}
-	bad->qw1 = r->status_dma + ((u64)(r->mask + 1) << 2);
-	if (r->desc_shift == 5) {
-		bad->qw2 = 0;
-		bad->qw3 = 0;
-	}
+	nop.qw1 = r->status_dma + ((u64)r->slots << 2);
+	qr_put_desc(r, h, &nop);
 	r->ops->clear_fault(r->hw, QIRING_FSTS_IQE);
 	qr_stat_add_excl(&r->iqe, 1);
 }
@@ -417,37 +558,30 @@ static void qr_handle_iqe(struct qiring *r)
 static void qr_handle_ite(struct qiring *r)
 {
 	u64 head = qr_head_pos(r);
-	u64 q = qr_read_once64(&r->cons);
+	u64 q = atomic64_read(&r->cons);
 
 	r->ops->clear_fault(r->hw, QIRING_FSTS_ITE);
-#if QIRING_MUTANT == 11
-	head = qr_read_once64(&r->tail) >> 1;	/* M11: abort past the hardware head */
-#endif
 	for (; q < head; q++) {
-		u32 old = qr_word(r, q, QR_WAIT);
+		u32 old = qr_word(r, q, QIRING_WAIT);
 
 		/*
-		 * O7 (release): pairs with O12 in qiring_poll(). We read FSTS
-		 * and IQH after the hardware stopped, so the hardware is done
-		 * with every slot below head; the owner that sees ABORT must
+		 * O7: pairs with O12 in qiring_poll(). We read FSTS and IQH
+		 * after the hardware stopped, so the hardware is done with
+		 * every slot below head; the owner that sees ABORT must
 		 * inherit that, because it releases its slots for reuse (O3).
-		 * Relaxed here let a new owner's descriptor writes race with
-		 * the hardware's fetch of the aborted submission (TSan found
-		 * it in the fault stress).
 		 */
-		qr_cmpxchg32_release(qr_slot_word(r, q), &old,
-				     qr_word(r, q, QR_ABORT));
+		try_cmpxchg_release(qr_slot_word(r, q), &old,
+				    qr_word(r, q, QIRING_ABORT));
 	}
 	qr_stat_add_excl(&r->ite, 1);
 }
 
-u32 qiring_check_faults(struct qiring *r)
+/* fault_lock held. */
+static u32 __qr_check_faults(struct qiring *r)
 {
-	u32 fsts;
+	u32 fsts = r->ops->read_fault(r->hw);
 
-	qr_fault_lock(r);
-	fsts = r->ops->read_fault(r->hw);
-	qr_fetch_add64_relaxed(&r->fault_reads, 1);
+	atomic64_inc(&r->fault_reads);
 	/* Linux's order: IQE, then ITE, then ICE. */
 	if (fsts & QIRING_FSTS_IQE)
 		qr_handle_iqe(r);
@@ -457,19 +591,40 @@ u32 qiring_check_faults(struct qiring *r)
 		r->ops->clear_fault(r->hw, QIRING_FSTS_ICE);
 		qr_stat_add_excl(&r->ice, 1);
 	}
-	qr_fault_unlock(r);
+	return fsts;
+}
+
+/**
+ * qiring_check_faults() - read FSTS now and handle any queue fault
+ * @r: the ring
+ *
+ * Waiters do this by themselves, at most once per fault_poll_ns across all
+ * of them. Serialized with every other fault handler (H7).
+ *
+ * Context: any context with interrupts disabled (the fault lock is a raw
+ * spinlock); never sleeps.
+ * Return: the FSTS queue fault bits seen.
+ */
+u32 qiring_check_faults(struct qiring *r)
+{
+	u32 fsts;
+
+	/* O8/O9: one fault handler at a time. */
+	raw_spin_lock(&r->fault_lock);
+	fsts = __qr_check_faults(r);
+	raw_spin_unlock(&r->fault_lock);
 	return fsts;
 }
 
 /*
- * Who holds a waiter up. Completion waiters wait on `pos` (their wait slot),
+ * Who holds a waiter up. Completion waiters wait on pos (their wait slot),
  * reservers on the slot at cons.
  */
 static void qr_find_blocker(struct qiring *r, u64 pos, bool reserving,
 			    struct qiring_stall *s)
 {
-	u64 pub = qr_read_once64(&r->tail) >> 1;
-	u64 b = reserving ? qr_read_once64(&r->cons) : pos;
+	u64 pub = (u64)atomic64_read(&r->tail) >> 1;
+	u64 b = reserving ? (u64)atomic64_read(&r->cons) : pos;
 	u32 v;
 
 	if (b >= pub) {
@@ -480,15 +635,19 @@ static void qr_find_blocker(struct qiring *r, u64 pos, bool reserving,
 		u64 w = b;
 
 		/* A descriptor slot is as far along as its submission's wait. */
-		while (w < pub && (qr_read_once32(qr_slot_word(r, w)) == qr_word(r, w, QR_DESC) ||
-				   qr_read_once32(qr_slot_word(r, w)) == qr_word(r, w, QR_BAD)))
-			w++;
-		v = w < pub ? qr_read_once32(qr_slot_word(r, w)) : 0;
-		if (v == qr_word(r, w, QR_DONE) || v == qr_word(r, w, QR_ABORT)) {
+		for (; w < pub; w++) {
+			v = READ_ONCE(*qr_slot_word(r, w));
+			if (v != qr_word(r, w, QIRING_DESC) &&
+			    v != qr_word(r, w, QIRING_BAD))
+				break;
+		}
+		v = w < pub ? READ_ONCE(*qr_slot_word(r, w)) : 0;
+		if (v == qr_word(r, w, QIRING_DONE) ||
+		    v == qr_word(r, w, QIRING_ABORT)) {
 			s->blocker = QIRING_BLOCKER_OWNER_RELEASE;
 		} else {
 			s->fault = r->ops->read_fault(r->hw);
-			qr_fetch_add64_relaxed(&r->fault_reads, 1);
+			atomic64_inc(&r->fault_reads);
 			s->blocker = (s->fault & (QIRING_FSTS_IQE | QIRING_FSTS_ITE)) ?
 				     QIRING_BLOCKER_FAULT : QIRING_BLOCKER_DEVICE;
 		}
@@ -500,16 +659,17 @@ static void qr_find_blocker(struct qiring *r, u64 pos, bool reserving,
 static void qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
 			 bool reserving)
 {
-	u64 now, next;
+	s64 next;
+	u64 now;
 
 	if (r->ops->relax)
 		r->ops->relax(r->hw);
 	else
-		qr_cpu_relax();
+		cpu_relax();
 	if (++ws->spins % QR_CLOCK_EVERY)
 		return;
 
-	now = qr_now_ns();
+	now = ktime_get_ns();
 	if (!ws->start_ns) {
 		ws->start_ns = now;
 		ws->next_report_ns = now + r->stall_ns;
@@ -518,14 +678,19 @@ static void qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
 	/*
 	 * A stopped queue (IQE/ITE) only restarts when someone clears it, but
 	 * FSTS is an uncached MMIO read (a VM exit under a vIOMMU): one waiter
-	 * polls it per fault_poll_ns, whoever claims the slot first.
+	 * polls it per fault_poll_ns, whoever claims the slot first. A waiter
+	 * that finds another handling faults goes back to polling (O8).
 	 */
-	next = qr_read_once64(&r->fault_next_ns);
-	if (now >= next &&
-	    qr_cmpxchg64_relaxed(&r->fault_next_ns, &next, now + r->fault_poll_ns))
-		qiring_check_faults(r);
+	next = atomic64_read(&r->fault_next_ns);
+	if (now >= (u64)next &&
+	    atomic64_try_cmpxchg_relaxed(&r->fault_next_ns, &next,
+					 now + r->fault_poll_ns) &&
+	    raw_spin_trylock(&r->fault_lock)) {
+		__qr_check_faults(r);
+		raw_spin_unlock(&r->fault_lock);	/* O9 */
+	}
 
-	if (qr_unlikely(now >= ws->next_report_ns)) {
+	if (unlikely(now >= ws->next_report_ns)) {
 		struct qiring_stall s = {
 			.waiter_seq = pos,
 			.age_ns = now - ws->start_ns,
@@ -533,7 +698,7 @@ static void qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
 		};
 
 		qr_find_blocker(r, pos, reserving, &s);
-		qr_fetch_add64_relaxed(&r->stalls, 1);
+		atomic64_inc(&r->stalls);
 		if (r->stall_report)
 			r->stall_report(r->stall_arg, &s);
 		ws->next_report_ns = now + r->stall_ns;
@@ -542,69 +707,87 @@ static void qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
 
 /* ---- submission -------------------------------------------------------- */
 
-static int qr_reserve(struct qiring *r, unsigned int count, struct qiring_ticket *t)
+static int qr_reserve(struct qiring *r, unsigned int count,
+		      struct qiring_ticket *t)
 {
-	struct qr_waitstate ws = { 0 };
-	u64 n = (u64)count + 1, p, c;
-	u64 retries = 0;
+	struct qr_waitstate ws = {};
+	u64 n = (u64)count + 1, retries = 0;
+	s64 p, c;
 
 	/* count descriptors + the wait + the one-slot gap must fit (count + 2) */
-	if (qr_unlikely(!t || count > r->mask - 1))
+	if (unlikely(!t || count > r->mask - 1))
 		return -EINVAL;
 
-	p = qr_read_once64(&r->prod);
+	p = atomic64_read(&r->prod);
 	for (;;) {
 		/*
-		 * O5 (acquire): pairs with O6 in qiring_reclaim(). Slots below
-		 * cons were released after the hardware finished with them;
-		 * our descriptor writes come after this load.
+		 * O5: pairs with O6 in qiring_reclaim(). Slots below cons were
+		 * released after the hardware finished with them; our
+		 * descriptor writes come after this load.
 		 */
-		c = qr_load_acquire64(&r->cons);
-#if QIRING_MUTANT == 10
-		if (p + n - c <= r->mask + 1) {	/* M10: no one-slot gap */
-#else
-		if (qr_likely(p + n - c <= r->mask)) {
-#endif
-			/*
-			 * Relaxed: the claim carries no data. What we may
-			 * overwrite was settled by O5; what we write is
-			 * published by O1.
-			 */
-			if (qr_cmpxchg64_relaxed(&r->prod, &p, p + n))
+		c = atomic64_read_acquire(&r->cons);
+		if (likely(p + n - c <= r->mask)) {
+			/* No ordering: see "--" (prod) in the header comment. */
+			if (atomic64_try_cmpxchg_relaxed(&r->prod, &p, p + n))
 				break;
 			retries++;
 			continue;
 		}
-		if ((s64)(p - c) < 0) {	/* p is stale: cons moved past it */
-			p = qr_read_once64(&r->prod);
+		if (p - c < 0) {	/* p is stale: cons moved past it */
+			p = atomic64_read(&r->prod);
 			continue;
 		}
 		if (!qiring_reclaim(r))
 			qr_wait_tick(r, &ws, p, true);	/* H6: full behind an owner */
-		p = qr_read_once64(&r->prod);
+		p = atomic64_read(&r->prod);
 	}
-	if (qr_unlikely(retries))
-		qr_fetch_add64_relaxed(&r->cas_retries, retries);
+	if (unlikely(retries))
+		atomic64_add(retries, &r->cas_retries);
 	t->pos = p;
 	t->count = count;
 	return 0;
 }
 
+/**
+ * qiring_reserve() - reserve slots for a submission (split API)
+ * @r: the ring
+ * @count: descriptors, not counting the wait; at most slots - 2
+ * @t: the ticket, filled in
+ *
+ * Takes @count + 1 slots, waiting for room when the ring is full (reporting
+ * a stall after stall_ns). Then qiring_write() each descriptor,
+ * qiring_publish(), qiring_poll() or qiring_wait() until the result is not
+ * -EINPROGRESS, and qiring_release() exactly once.
+ *
+ * Context: any context, interrupts disabled in the kernel; never sleeps.
+ * Return: 0; -EINVAL for @count > slots - 2 or a NULL @t; -ENODEV when the
+ * ring is disabled.
+ */
 int qiring_reserve(struct qiring *r, unsigned int count, struct qiring_ticket *t)
 {
 	int rc;
 
-	if (qr_unlikely(!qr_enter(r)))
+	if (unlikely(!qr_enter(r)))
 		return -ENODEV;
 	rc = qr_reserve(r, count, t);
 	qr_leave();
 	return rc;
 }
 
+/**
+ * qiring_write() - write one descriptor of a reservation (split API)
+ * @r: the ring
+ * @t: the ticket
+ * @i: index of the descriptor in the reservation, 0 .. @t->count - 1
+ * @d: the descriptor (qw0/qw1 only on a 16-byte ring)
+ *
+ * Context: any context; never sleeps.
+ * Return: 0, or -EINVAL for a NULL argument or @i out of range.
+ */
 int qiring_write(struct qiring *r, const struct qiring_ticket *t, unsigned int i,
 		 const struct qiring_desc *d)
 {
-	if (qr_unlikely(!t || !d || i >= t->count))
+	if (unlikely(!t || !d || i >= t->count))
 		return -EINVAL;
 	qr_put_desc(r, t->pos + i, d);
 	return 0;
@@ -626,15 +809,15 @@ static u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
 
 	for (;;) {
 		/*
-		 * O2 (acquire): pairs with O1, the owner's release marks in
-		 * qiring_publish(). Seeing the mark, the lease holder sees the
-		 * descriptor it covers, and hands both to the hardware.
+		 * O2: pairs with O1, the owner's marks in qiring_publish().
+		 * Seeing the mark, the lease holder sees the descriptor it
+		 * covers, and hands both to the hardware.
 		 */
-		v = qr_load_acquire32(qr_slot_word(r, q));
-		if (v == qr_word(r, q, QR_WAIT)) {
+		v = smp_load_acquire(qr_slot_word(r, q));
+		if (v == qr_word(r, q, QIRING_WAIT)) {
 			end = ++q;
 			(*waits)++;
-		} else if (v == qr_word(r, q, QR_DESC)) {
+		} else if (v == qr_word(r, q, QIRING_DESC)) {
 			q++;
 		} else {
 			return end;
@@ -644,34 +827,21 @@ static u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
 
 /*
  * The doorbell. Whoever holds the lease publishes every complete submission
- * from `published` on with one IQT write, so the tail only moves forward and
+ * from published on with one IQT write, so the tail only moves forward and
  * only over written descriptors (H2), and one write covers many submitters.
  * A submitter that finds the lease held leaves its slots to the holder (H3).
  */
 static void qr_doorbell(struct qiring *r)
 {
 	/*
-	 * O10 (fully ordered RMW): our marks (O1) are ordered before it. If the
-	 * lease is held, this is a release the holder acquires at O11, so its
-	 * re-check sees our marks; a plain load here could miss the hand-off
-	 * (store->load ordering, H3).
+	 * O10: our marks (O1) are ordered before it. If the lease is held,
+	 * this is a release the holder acquires at O11, so its scan after
+	 * O11 sees our marks.
 	 */
-#if QIRING_MUTANT == 7
-	/* M7: leave at once when the lease looks held: a plain load after our marks */
-	u64 t = qr_load_acquire64(&r->tail);
-
-	if (t & QR_LEASE)
-		return;
-	t = qr_fetch_or64(&r->tail, QR_LEASE);
-#else
-	u64 t = qr_fetch_or64(&r->tail, QR_LEASE);
-#endif
-#if QIRING_MUTANT == 4
-	t &= ~QR_LEASE;	/* M4: no lease: racing IQT writers, the tail can go back */
-#endif
+	s64 t = atomic64_fetch_or(QR_LEASE, &r->tail);
 
 	while (!(t & QR_LEASE)) {
-		u64 from = t >> 1, waits = 0, q;
+		u64 from = (u64)t >> 1, waits = 0, q;
 
 		q = qr_complete_end(r, from, &waits);
 		if (q != from) {
@@ -680,128 +850,177 @@ static void qr_doorbell(struct qiring *r)
 			qr_stat_add_excl(&r->submissions, waits);
 		}
 		/*
-		 * O11 (fully ordered RMW): releases the lease. Pairs with O10
-		 * of every submitter that found it held: they synchronize with
-		 * us here, so the re-check below sees their marks. A submission
-		 * still being marked is not ours to wait for: its owner rings
-		 * after its last mark.
+		 * O11: releases the lease. Pairs with O10 of every submitter
+		 * that found it held: they synchronize with us here, so the
+		 * scan below sees their marks. A submission still being marked
+		 * is not ours to wait for: its owner rings after its last mark.
 		 */
-#if QIRING_MUTANT == 6
-		qr_store_release64(&r->tail, q << 1);	/* M6: O11 a plain release */
-#else
-		qr_xchg64(&r->tail, q << 1);
-#endif
+		atomic64_xchg(&r->tail, q << 1);
 		if (qr_complete_end(r, q, &waits) == q)
 			return;
-		t = qr_fetch_or64(&r->tail, QR_LEASE);	/* O10 again */
+		t = atomic64_fetch_or(QR_LEASE, &r->tail);	/* O10 again */
 	}
 }
 
+/**
+ * qiring_publish() - hand a written reservation to the hardware (split API)
+ * @r: the ring
+ * @t: the ticket; every descriptor written
+ * @options: QIRING_OPT_WAIT_DRAIN sets the wait descriptor's PRQ-drain bit
+ *
+ * Appends the wait descriptor and publishes the submission: by the time
+ * this returns, IQT covers it or another CPU holding the doorbell lease
+ * will write IQT over it. A NULL @t is ignored.
+ *
+ * Context: any context, interrupts disabled in the kernel; never sleeps.
+ */
 void qiring_publish(struct qiring *r, const struct qiring_ticket *t,
 		    unsigned long options)
 {
-	struct qiring_desc *d;
+	struct qiring_desc wd = {};
 	u64 w, q;
 
-	if (qr_unlikely(!t))
+	if (unlikely(!t))
 		return;
 	w = t->pos + t->count;
-	d = qr_slot_desc(r, w);
 
 	/* The wait's status data is DONE tagged with this lap (H1, H4). */
-	d->qw0 = QIRING_IWD_STATUS_DATA(qr_word(r, w, QR_DONE)) | QIRING_IWD_SW |
-		 QIRING_TYPE_IWD;
+	wd.qw0 = QIRING_IWD_STATUS_DATA(qr_word(r, w, QIRING_DONE)) |
+		 QIRING_IWD_SW | QIRING_TYPE_IWD;
 	if (options & QIRING_OPT_WAIT_DRAIN)
-		d->qw0 |= QIRING_IWD_PRQ_DRAIN;
-	d->qw1 = qr_slot_dma(r, w);
-	if (r->desc_shift == 5) {
-		d->qw2 = 0;
-		d->qw3 = 0;
-	}
+		wd.qw0 |= QIRING_IWD_PRQ_DRAIN;
+	wd.qw1 = qr_slot_dma(r, w);
+	qr_put_desc(r, w, &wd);
 	/*
-	 * O1 (release): pairs with O2 in the lease holder's scan. The mark
-	 * says "this slot's descriptor is complete"; a lease holder that sees
-	 * it sees the descriptor, and hands it on to the hardware.
+	 * O1: pairs with O2 in the lease holder's scan. The mark says "this
+	 * slot's descriptor is complete"; a lease holder that sees it sees
+	 * the descriptor, and hands it on to the hardware.
 	 */
-	for (q = t->pos; q < w; q++)
-		qr_store_release32(qr_slot_word(r, q), qr_word(r, q, QR_DESC));
-	qr_store_release32(qr_slot_word(r, w), qr_word(r, w, QR_WAIT));
+	for (q = t->pos; q < w; q++) {
+		/* O1, each descriptor slot */
+		smp_store_release(qr_slot_word(r, q), qr_word(r, q, QIRING_DESC));
+	}
+	/* O1, the wait slot, last: the submission is complete */
+	smp_store_release(qr_slot_word(r, w), qr_word(r, w, QIRING_WAIT));
 	qr_doorbell(r);
 }
 
+/**
+ * qiring_poll() - has a published submission completed? (split API)
+ * @r: the ring
+ * @t: the ticket
+ *
+ * Context: any context; never sleeps.
+ * Return: 0 when the hardware completed it; -EINVAL when it completed and
+ * one of its descriptors was invalid (IQE), or for a NULL @t; -EAGAIN when
+ * an ITE aborted it (release, reserve again and resubmit); -EINPROGRESS
+ * otherwise.
+ */
 int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
 {
 	u64 w, q;
 	u32 v;
 
-	if (qr_unlikely(!t))
+	if (unlikely(!t))
 		return -EINVAL;
 	w = t->pos + t->count;
 	/*
-	 * O12 (acquire): pairs with the hardware's status write (a DMA write;
-	 * a release store in the device model): every descriptor of ours was
-	 * executed before it. Or with O7 (ABORT): the hardware is done with
-	 * every slot of ours.
+	 * O12: pairs with the hardware's status write (every descriptor of
+	 * ours was executed before it) or with O7 (ABORT: the hardware is
+	 * done with every slot of ours).
 	 */
-	v = qr_load_acquire32(qr_slot_word(r, w));
+	v = smp_load_acquire(qr_slot_word(r, w));
 
-	if (qr_likely(v == qr_word(r, w, QR_DONE))) {
+	if (likely(v == qr_word(r, w, QIRING_DONE))) {
 		for (q = t->pos; q < w; q++)
-			if (qr_read_once32(qr_slot_word(r, q)) == qr_word(r, q, QR_BAD))
+			if (READ_ONCE(*qr_slot_word(r, q)) == qr_word(r, q, QIRING_BAD))
 				return -EINVAL;
 		return 0;
 	}
-	if (v == qr_word(r, w, QR_ABORT))
+	if (v == qr_word(r, w, QIRING_ABORT))
 		return -EAGAIN;
 	return -EINPROGRESS;
 }
 
+/**
+ * qiring_wait_timeout() - wait for a published submission (split API)
+ * @r: the ring
+ * @t: the ticket
+ * @timeout_ns: give up after this many nanoseconds; 0 waits for ever
+ *
+ * Spins on qiring_poll(), polling FSTS (at most one waiter per
+ * fault_poll_ns) and reporting a stall every stall_ns.
+ *
+ * Context: any context, interrupts disabled in the kernel; never sleeps.
+ * Return: as qiring_poll(), never -EINPROGRESS; -ETIMEDOUT when
+ * @timeout_ns passed first (the submission stays in flight).
+ */
 int qiring_wait_timeout(struct qiring *r, const struct qiring_ticket *t,
 			u64 timeout_ns)
 {
-	struct qr_waitstate ws = { 0 };
+	struct qr_waitstate ws = {};
 	int rc;
 
 	while ((rc = qiring_poll(r, t)) == -EINPROGRESS) {
 		qr_wait_tick(r, &ws, t->pos + t->count, false);
 		if (timeout_ns && ws.start_ns &&
 		    !(ws.spins % QR_CLOCK_EVERY) &&
-		    qr_now_ns() - ws.start_ns >= timeout_ns)
+		    ktime_get_ns() - ws.start_ns >= timeout_ns)
 			return -ETIMEDOUT;
 	}
 	return rc;
 }
 
+/**
+ * qiring_wait() - qiring_wait_timeout() without a timeout
+ * @r: the ring
+ * @t: the ticket
+ *
+ * Context: any context, interrupts disabled in the kernel; never sleeps.
+ * Return: as qiring_poll(), never -EINPROGRESS.
+ */
 int qiring_wait(struct qiring *r, const struct qiring_ticket *t)
 {
 	return qiring_wait_timeout(r, t, 0);
 }
 
+/**
+ * qiring_release() - the owner frees its slots (split API)
+ * @r: the ring
+ * @t: the ticket
+ *
+ * Exactly once per published ticket, after qiring_poll() returned 0,
+ * -EINVAL or -EAGAIN.
+ *
+ * Context: any context; never sleeps.
+ * Return: 0; -EBUSY while the submission is in flight; -EINVAL for a ticket
+ * that is not a finished submission of this lap (never published, already
+ * released) or a NULL @t.
+ */
 int qiring_release(struct qiring *r, const struct qiring_ticket *t)
 {
 	u64 w, q;
 	u32 v;
 
-	if (qr_unlikely(!t))
+	if (unlikely(!t))
 		return -EINVAL;
 	w = t->pos + t->count;
-	v = qr_read_once32(qr_slot_word(r, w));
+	v = READ_ONCE(*qr_slot_word(r, w));
 
 	/* Only a finished submission of this lap is its owner's to free (H4). */
-	if (v == qr_word(r, w, QR_DESC) || v == qr_word(r, w, QR_WAIT))
+	if (v == qr_word(r, w, QIRING_DESC) || v == qr_word(r, w, QIRING_WAIT))
 		return -EBUSY;
-	if (v != qr_word(r, w, QR_DONE) && v != qr_word(r, w, QR_ABORT))
+	if (v != qr_word(r, w, QIRING_DONE) && v != qr_word(r, w, QIRING_ABORT))
 		return -EINVAL;
 	/*
-	 * O3 (release): pairs with O4 in qiring_reclaim(). Our reads of the
-	 * slots, and the hardware's (ordered before O12), happen-before a new
-	 * owner's writes.
+	 * O3: pairs with O4 in qiring_reclaim(). Our reads of the slots, and
+	 * the hardware's (ordered before O12), happen before a new owner's
+	 * writes.
 	 */
-#if QIRING_MUTANT == 9
-	w++;	/* M9: also frees the next slot, someone else's */
-#endif
-	for (q = t->pos; q <= w; q++)
-		qr_store_release32(qr_slot_word(r, q), qr_word(r, q, QR_FREE));
+	for (q = t->pos; q <= w; q++) {
+		/* O3, each slot of the submission */
+		smp_store_release(qr_slot_word(r, q), qr_word(r, q, QIRING_FREE));
+	}
 	return 0;
 }
 
@@ -812,45 +1031,66 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 	unsigned int i;
 	int rc;
 
-	if (qr_unlikely(count && !desc))
+	if (unlikely(count && !desc))
 		return -EINVAL;
 	/* The whole submission is one RCU read-side section (disable waits). */
-	if (qr_unlikely(!qr_enter(r)))
+	if (unlikely(!qr_enter(r)))
 		return -ENODEV;
 	for (;;) {
 		rc = qr_reserve(r, count, &t);
 		if (rc)
 			break;
-#if QIRING_MUTANT == 3
-		qiring_publish(r, &t, options);	/* M3: publish, then write */
-#endif
 		for (i = 0; i < count; i++)
 			qr_put_desc(r, t.pos + i, &desc[i]);
-#if QIRING_MUTANT != 3
 		qiring_publish(r, &t, options);
-#endif
 		rc = qiring_wait_timeout(r, &t, timeout_ns);
 		if (rc == -ETIMEDOUT)
 			break;	/* still in flight: the ticket stays owned */
 		qiring_release(r, &t);
-#if QIRING_MUTANT == 8
-		if (rc == -EAGAIN)
-			rc = 0;	/* M8: an aborted submission is not restarted */
-#endif
 		if (rc != -EAGAIN)
 			break;
-		qr_fetch_add64_relaxed(&r->restarts, 1);	/* ITE: resubmit */
+		atomic64_inc(&r->restarts);	/* ITE: resubmit */
 	}
 	qr_leave();
 	return rc;
 }
 
+/**
+ * qiring_submit_sync() - submit descriptors and wait for their completion
+ * @r: the ring
+ * @desc: @count descriptors (qw0/qw1 only on a 16-byte ring)
+ * @count: descriptors, at most slots - 2; 0 submits a lone wait (a drain)
+ * @options: QIRING_OPT_WAIT_DRAIN sets the wait descriptor's PRQ-drain bit
+ *
+ * Linux's qi_submit_sync() contract: the descriptors and a wait descriptor
+ * are published, and the call returns once the hardware's status write
+ * says every one of them completed. After an ITE aborted the wait, the
+ * submission is made again.
+ *
+ * Context: any context, interrupts disabled in the kernel; never sleeps.
+ * Return: 0; -EINVAL when the hardware flagged one of these descriptors
+ * invalid (IQE), or for bad arguments (@count > slots - 2, @desc NULL with
+ * @count > 0); -ENODEV when the ring is disabled.
+ */
 int qiring_submit_sync(struct qiring *r, const struct qiring_desc *desc,
 		       unsigned int count, unsigned long options)
 {
 	return qr_submit(r, desc, count, options, 0);
 }
 
+/**
+ * qiring_submit_timeout() - qiring_submit_sync() with a bounded wait
+ * @r: the ring
+ * @desc: @count descriptors
+ * @count: descriptors, at most slots - 2
+ * @options: QIRING_OPT_* flags
+ * @timeout_ns: give up waiting for the completion after this many
+ *	nanoseconds; 0 waits for ever
+ *
+ * Context: any context, interrupts disabled in the kernel; never sleeps.
+ * Return: as qiring_submit_sync(), or -ETIMEDOUT when @timeout_ns passed
+ * first; the submission then stays in flight.
+ */
 int qiring_submit_timeout(struct qiring *r, const struct qiring_desc *desc,
 			  unsigned int count, unsigned long options,
 			  u64 timeout_ns)
@@ -858,15 +1098,24 @@ int qiring_submit_timeout(struct qiring *r, const struct qiring_desc *desc,
 	return qr_submit(r, desc, count, options, timeout_ns);
 }
 
+/**
+ * qiring_get_stats() - read the ring's counters
+ * @r: the ring
+ * @out: filled in
+ *
+ * Each counter is read on its own: a snapshot, not a consistent cut.
+ *
+ * Context: any context; never sleeps.
+ */
 void qiring_get_stats(const struct qiring *r, struct qiring_stats *out)
 {
-	out->submissions = qr_read_once64(&r->submissions);
-	out->tail_writes = qr_read_once64(&r->tail_writes);
-	out->fault_reads = qr_read_once64(&r->fault_reads);
-	out->restarts = qr_read_once64(&r->restarts);
-	out->cas_retries = qr_read_once64(&r->cas_retries);
-	out->iqe = qr_read_once64(&r->iqe);
-	out->ite = qr_read_once64(&r->ite);
-	out->ice = qr_read_once64(&r->ice);
-	out->stalls = qr_read_once64(&r->stalls);
+	out->submissions = atomic64_read(&r->submissions);
+	out->tail_writes = atomic64_read(&r->tail_writes);
+	out->fault_reads = atomic64_read(&r->fault_reads);
+	out->restarts = atomic64_read(&r->restarts);
+	out->cas_retries = atomic64_read(&r->cas_retries);
+	out->iqe = atomic64_read(&r->iqe);
+	out->ite = atomic64_read(&r->ite);
+	out->ice = atomic64_read(&r->ice);
+	out->stalls = atomic64_read(&r->stalls);
 }

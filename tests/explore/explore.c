@@ -31,6 +31,7 @@
  *
  * Usage: explore --variant V [options]; see usage().
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,10 +47,9 @@
 
 enum { EV_BEGIN = 100, EV_END };
 
-/* The lockfree core's status word encoding (core/src/qiring.c). */
-enum { LF_FREE, LF_DESC, LF_WAIT, LF_DONE, LF_ABORT, LF_BAD };
-#define LF_STATE(v)	((v) & 7u)
-#define LF_LAP_BITS	29
+/* The lockfree core's status word encoding, from qiring.h. */
+#define LF_STATE(v)	((v) & QIRING_STATE_MASK)
+#define LF_LAP_BITS	(32 - QIRING_STATE_BITS)
 
 static struct config {
 	const char *variant;
@@ -87,8 +87,8 @@ static const struct qr_variant *hist_v;
 static struct qr_vring *hist;
 static struct qiring *ring;
 static u8 *lf_desc;
-static qr_atomic32_t *lf_status;
-static qr_atomic32_t *status_words;	/* the words wait descriptors write */
+static u32 *lf_status;
+static u32 *status_words;	/* the words wait descriptors write */
 static u32 nstatus_words;
 
 /* ---- the oracle -------------------------------------------------------- */
@@ -131,13 +131,13 @@ static const char *const hist_state_name[] = {
 
 static u32 lf_word(u64 pos, u32 state)
 {
-	return (u32)((pos >> __builtin_ctz(C.slots)) << 3) | state;
+	return qiring_status_word(pos, __builtin_ctz(C.slots), state);
 }
 
 static void fmt_status(void *arg, const void *addr, u64 v, char *buf, size_t n)
 {
 	if (lockfree) {
-		u32 lap = (u32)v >> 3;
+		u32 lap = (u32)v >> QIRING_STATE_BITS;
 
 		if (lap == (1u << LF_LAP_BITS) - 1)
 			snprintf(buf, n, "%s(lap -1)", lf_state_name[LF_STATE(v)]);
@@ -188,18 +188,18 @@ static const char *val_str(u64 v)
 static bool is_completion(u32 v)
 {
 	if (lockfree)
-		return LF_STATE(v) == LF_DONE || LF_STATE(v) == LF_ABORT;
+		return LF_STATE(v) == QIRING_DONE || LF_STATE(v) == QIRING_ABORT;
 	return v == QR_QI_DONE || v == QR_QI_ABORT;
 }
 
 static bool is_abort(u32 v)
 {
-	return lockfree ? LF_STATE(v) == LF_ABORT : v == QR_QI_ABORT;
+	return lockfree ? LF_STATE(v) == QIRING_ABORT : v == QR_QI_ABORT;
 }
 
 static int word_index(const void *addr)
 {
-	const qr_atomic32_t *a = addr;
+	const u32 *a = addr;
 
 	if (!status_words || a < status_words || a >= status_words + nstatus_words)
 		return -1;
@@ -258,8 +258,8 @@ static void lf_status_write(int actor, u32 idx, u32 old, u32 new)
 		return;
 	}
 	if (actor != o->owner) {
-		bool fault_path = ((ost == LF_WAIT && st == LF_ABORT) ||
-				   (ost == LF_DESC && st == LF_BAD)) &&
+		bool fault_path = ((ost == QIRING_WAIT && st == QIRING_ABORT) ||
+				   (ost == QIRING_DESC && st == QIRING_BAD)) &&
 				  (old >> 3) == (new >> 3);
 
 		if (!fault_path)
@@ -268,13 +268,13 @@ static void lf_status_write(int actor, u32 idx, u32 old, u32 new)
 				 o->owner, (unsigned long long)o->pos);
 		return;
 	}
-	if (st == LF_FREE)
+	if (st == QIRING_FREE)
 		o->owner = -1;		/* the owner's release */
 }
 
 static void lf_prod(int actor, u64 old, u64 new)
 {
-	u64 p, cons = sim_peek(&ring->cons.v, 8);
+	u64 p, cons = sim_peek(&ring->cons.counter, 8);
 
 	if (new < old) {
 		sim_fail("prod moved backward: %llu -> %llu", (unsigned long long)old,
@@ -303,8 +303,8 @@ static void lf_prod(int actor, u64 old, u64 new)
 
 static void lf_cons(int actor, u64 old, u64 new)
 {
-	u64 p, prod = sim_peek(&ring->prod.v, 8);
-	u64 pub = sim_peek(&ring->tail.v, 8) >> 1;
+	u64 p, prod = sim_peek(&ring->prod.counter, 8);
+	u64 pub = sim_peek(&ring->tail.counter, 8) >> 1;
 
 	if (new < old) {
 		sim_fail("cons moved backward: %llu -> %llu", (unsigned long long)old,
@@ -336,7 +336,7 @@ static void lf_cons(int actor, u64 old, u64 new)
 
 static void lf_tail(u64 old, u64 new)
 {
-	u64 prod = sim_peek(&ring->prod.v, 8);
+	u64 prod = sim_peek(&ring->prod.counter, 8);
 
 	if ((new >> 1) < (old >> 1))
 		sim_fail("published moved backward: %llu -> %llu",
@@ -359,11 +359,11 @@ static void on_write(void *arg, int actor, enum qr_sim_op op, void *addr,
 	}
 	if (!lockfree || actor == SIM_MAIN)
 		return;
-	if (addr == &ring->prod.v)
+	if (addr == &ring->prod.counter)
 		lf_prod(actor, old, new);
-	else if (addr == &ring->cons.v)
+	else if (addr == &ring->cons.counter)
 		lf_cons(actor, old, new);
-	else if (addr == &ring->tail.v)
+	else if (addr == &ring->tail.counter)
 		lf_tail(old, new);
 }
 
@@ -376,9 +376,9 @@ static void on_load(void *arg, int actor, enum qr_sim_op op, const void *addr,
 	if (idx < 0)
 		return;
 	if (O.final_reclaim && lockfree &&
-	    (u32)idx == (sim_peek(&ring->prod.v, 8) & (C.slots - 1)))
+	    (u32)idx == (sim_peek(&ring->prod.counter, 8) & (C.slots - 1)))
 		sim_flag("reclaim read status[%d], the slot of position prod = %llu: past the allocation frontier",
-			 idx, (unsigned long long)sim_peek(&ring->prod.v, 8));
+			 idx, (unsigned long long)sim_peek(&ring->prod.counter, 8));
 	w = &O.w[idx];
 	if (w->pending && !w->observed && actor == w->armer && (u32)v == w->value)
 		w->observed = true;
@@ -398,11 +398,11 @@ static u64 state_hash(void *arg)
 	for (i = 0; i < nstatus_words; i++)
 		h = sim_mix(h, sim_peek(&status_words[i], 4));
 	if (lockfree) {
-		h = sim_mix(h, sim_peek(&ring->prod.v, 8));
-		h = sim_mix(h, sim_peek(&ring->tail.v, 8));
-		h = sim_mix(h, sim_peek(&ring->cons.v, 8));
-		h = sim_mix(h, sim_peek(&ring->fault_lock.v, 4));
-		h = sim_mix(h, sim_peek(&ring->fault_next_ns.v, 8));
+		h = sim_mix(h, sim_peek(&ring->prod.counter, 8));
+		h = sim_mix(h, sim_peek(&ring->tail.counter, 8));
+		h = sim_mix(h, sim_peek(&ring->cons.counter, 8));
+		h = sim_mix(h, sim_peek(&ring->fault_lock.owner, 4));
+		h = sim_mix(h, sim_peek(&ring->fault_next_ns.counter, 8));
 		for (i = 0; i <= C.slots; i++)
 			h = sim_mix(h, (u64)(O.own[i].owner + 1) << 56 ^ O.own[i].pos);
 	} else {
@@ -524,7 +524,7 @@ static void dev_exec(void *arg, u64 pos, const struct qiring_desc *d)
 
 static u64 dev_frontier(void *arg)
 {
-	return sim_peek(&ring->prod.v, 8);
+	return sim_peek(&ring->prod.counter, 8);
 }
 
 static bool dev_enabled(void *arg, bool alt)
@@ -611,13 +611,15 @@ static void register_regions(void)
 	if (!lockfree) {
 		sim_region(&hist->submissions, 8, 1, "submissions", SIM_SILENT, NULL, NULL);
 		sim_region(&hist->restarts, 8, 1, "restarts", SIM_SILENT, NULL, NULL);
+		sim_region(&hist->q_lock, sizeof(hist->q_lock), 1, "q_lock", 0, NULL, NULL);
 		return;
 	}
 	sim_region(&status_words[C.slots], 4, 1, "scratch", SIM_WATCHED, NULL, NULL);
 	sim_region(&ring->prod, 8, 1, "prod", SIM_WATCHED, fmt_dec, NULL);
 	sim_region(&ring->tail, 8, 1, "tail", SIM_WATCHED, fmt_tail, NULL);
 	sim_region(&ring->cons, 8, 1, "cons", SIM_WATCHED, fmt_dec, NULL);
-	sim_region(&ring->fault_lock, 4, 1, "fault_lock", 0, NULL, NULL);
+	/* a raw_spinlock_t: the explorer's mutex, named in the step log */
+	sim_region(&ring->fault_lock, sizeof(ring->fault_lock), 1, "fault_lock", 0, NULL, NULL);
 	sim_region(&ring->fault_next_ns, 8, 1, "fault_next_ns", 0, fmt_dec, NULL);
 	/* never written while exploring (no lifecycle calls): no point */
 	sim_region(&ring->enabled, 4, 1, "enabled", SIM_SILENT, NULL, NULL);
@@ -729,9 +731,9 @@ static void quiescence_checks(void)
 	if (free != C.slots)
 		sim_flag("at quiescence free_slots() is %u, expected %u", free, C.slots);
 	{
-		u64 prod = sim_peek(&ring->prod.v, 8);
-		u64 cons = sim_peek(&ring->cons.v, 8);
-		u64 tail = sim_peek(&ring->tail.v, 8);
+		u64 prod = sim_peek(&ring->prod.counter, 8);
+		u64 cons = sim_peek(&ring->cons.counter, 8);
+		u64 tail = sim_peek(&ring->tail.counter, 8);
 
 		if (cons != prod || tail != prod << 1)
 			sim_flag("at quiescence prod %llu, cons %llu, tail %#llx",
@@ -747,9 +749,9 @@ static void quiescence_checks(void)
 				(u64)i - C.slots;
 			u32 v = (u32)sim_peek(&lf_status[i], 4);
 
-			if (v != lf_word(p, LF_FREE))
+			if (v != lf_word(p, QIRING_FREE))
 				sim_flag("at quiescence slot %u reads %s, expected %s", i,
-					 val_str(v), val_str(lf_word(p, LF_FREE)));
+					 val_str(v), val_str(lf_word(p, QIRING_FREE)));
 			if (O.own[i].owner >= 0)
 				sim_flag("at quiescence slot %u still belongs to T%d", i,
 					 O.own[i].owner);

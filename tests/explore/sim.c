@@ -97,6 +97,7 @@ enum ev_kind {
 	EV_CPU_RELAX,
 	EV_LOCK,
 	EV_UNLOCK,
+	EV_TRYLOCK_FAIL,
 	EV_BLOCK,
 	EV_IDLE,	/* a = spinner let run in idle mode */
 	EV_USER,
@@ -1200,18 +1201,50 @@ void qr_sim_mutex_lock(qr_sim_mutex_t *m)
 		S.thr[self].state = T_MUTEX;
 		en_invalidate();
 		S.thr[self].mutex = m;
-		log_ev(EV_BLOCK, self);
+		log_ev(EV_BLOCK, self)->addr = m;
 		schedule();
 		S.thr[self].state = T_RUN;
 		en_invalidate();
 	}
 	m->owner = self + 1;
 	en_invalidate();
-	log_ev(EV_LOCK, self);
+	log_ev(EV_LOCK, self)->addr = m;
 	if (S.hooks.locked_state) {
 		S.lock_hash = S.hooks.locked_state(S.hooks.arg);
 		note_read(RD_LOCKED, m, 8, S.lock_hash);
 	}
+}
+
+/*
+ * A failed trylock is a read of the lock word: the caller goes back to its
+ * wait loop, and its next relax waits for the holder to release it.
+ */
+bool qr_sim_mutex_trylock(qr_sim_mutex_t *m)
+{
+	int self;
+
+	if (!in_schedule()) {
+		if (m->owner)
+			return false;
+		m->owner = SIM_MAX_THREADS + 1;
+		return true;
+	}
+	point(NULL);
+	self = S.running;
+	drain(self);
+	note_read(RD_PEEK, &m->owner, sizeof(m->owner), (u64)(u32)m->owner);
+	if (m->owner) {
+		log_ev(EV_TRYLOCK_FAIL, self)->addr = m;
+		return false;
+	}
+	m->owner = self + 1;
+	en_invalidate();
+	log_ev(EV_LOCK, self)->addr = m;
+	if (S.hooks.locked_state) {
+		S.lock_hash = S.hooks.locked_state(S.hooks.arg);
+		note_read(RD_LOCKED, m, 8, S.lock_hash);
+	}
+	return true;
 }
 
 void qr_sim_mutex_unlock(qr_sim_mutex_t *m)
@@ -1231,7 +1264,7 @@ void qr_sim_mutex_unlock(qr_sim_mutex_t *m)
 	}
 	m->owner = 0;
 	en_invalidate();
-	log_ev(EV_UNLOCK, self);
+	log_ev(EV_UNLOCK, self)->addr = m;
 	/* A critical section that changed protected state is progress. */
 	if (S.hooks.locked_state &&
 	    S.hooks.locked_state(S.hooks.arg) != S.lock_hash)
@@ -1389,6 +1422,7 @@ static const char *const op_name[] = {
 	[QR_SIM_CMPXCHG_RELAXED] = "cmpxchg_relaxed",
 	[QR_SIM_CMPXCHG_ACQUIRE] = "cmpxchg_acquire",
 	[QR_SIM_CMPXCHG_RELEASE] = "cmpxchg_release",
+	[QR_SIM_CMPXCHG] = "cmpxchg",
 	[QR_SIM_FETCH_OR] = "fetch_or",
 	[QR_SIM_XCHG] = "xchg",
 	[QR_SIM_FETCH_ADD] = "fetch_add",
@@ -1440,7 +1474,7 @@ static void render(const struct ev *e, char *buf, size_t n)
 		if (e->op == QR_SIM_READ_ONCE || e->op == QR_SIM_LOAD_ACQUIRE) {
 			snprintf(buf, n, "%-16s %-14s -> %s", op_name[e->op], an, v1);
 		} else if (e->op >= QR_SIM_CMPXCHG_RELAXED &&
-			   e->op <= QR_SIM_CMPXCHG_RELEASE) {
+			   e->op <= QR_SIM_CMPXCHG) {
 			fmt_val(e->addr, e->b, v2, sizeof(v2));
 			if (e->c)
 				snprintf(buf, n, "%-16s %-14s %s -> %s", op_name[e->op],
@@ -1475,13 +1509,20 @@ static void render(const struct ev *e, char *buf, size_t n)
 		snprintf(buf, n, "cpu_relax (yields until a word changes)");
 		break;
 	case EV_LOCK:
-		snprintf(buf, n, "lock q_lock");
+		fmt_addr(e->addr, an, sizeof(an));
+		snprintf(buf, n, "lock %s", an);
 		break;
 	case EV_UNLOCK:
-		snprintf(buf, n, "unlock q_lock");
+		fmt_addr(e->addr, an, sizeof(an));
+		snprintf(buf, n, "unlock %s", an);
+		break;
+	case EV_TRYLOCK_FAIL:
+		fmt_addr(e->addr, an, sizeof(an));
+		snprintf(buf, n, "trylock %s fails: held", an);
 		break;
 	case EV_BLOCK:
-		snprintf(buf, n, "blocked on q_lock");
+		fmt_addr(e->addr, an, sizeof(an));
+		snprintf(buf, n, "blocked on %s", an);
 		break;
 	case EV_IDLE:
 		snprintf(buf, n, "(everyone waits, device idle: T%d spins on its own)",

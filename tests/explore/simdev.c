@@ -9,16 +9,14 @@
 #include <string.h>
 
 #include "simdev.h"
+#include "vtd.h"
 
 #define FSTS_STOP	(QIRING_FSTS_IQE | QIRING_FSTS_ITE)
 #define FSTS_ALL	(QIRING_FSTS_IQE | QIRING_FSTS_ITE | QIRING_FSTS_ICE)
 
 struct qr_dev {
-	/* IQA */
-	u8 *desc;
-	u32 slots, mask, desc_size;
-	qr_atomic32_t *status;
-	u32 nstatus;
+	struct vtd_queue q;	/* IQA; q.desc NULL: no queue */
+	u32 mask;
 
 	/* registers, and the 64-bit positions behind IQH and IQT */
 	u32 iqh, iqt, fsts;
@@ -91,7 +89,7 @@ u32 simdev_ites(const struct qr_dev *d)
 
 static u64 *slot_q(struct qr_dev *d, u32 idx)
 {
-	return (u64 *)(d->desc + (size_t)idx * d->desc_size);
+	return (u64 *)(d->q.desc + (size_t)idx * d->q.desc_size);
 }
 
 u64 simdev_hash(const struct qr_dev *d, u64 h)
@@ -108,34 +106,21 @@ u64 simdev_hash(const struct qr_dev *d, u64 h)
 	 * as the index of its status word (the memory is the harness's and
 	 * may move between schedules).
 	 */
-	for (i = 0; d->desc && i < d->slots; i++) {
+	for (i = 0; d->q.desc && i < d->q.slots; i++) {
 		const u64 *q = slot_q((struct qr_dev *)d, i);
 		uintptr_t a = (uintptr_t)(q[1] & ~3ull);
 
 		h = sim_mix(h, q[0]);
 		if ((q[0] & QIRING_TYPE_MASK) == QIRING_TYPE_IWD &&
-		    a >= (uintptr_t)d->status &&
-		    a < (uintptr_t)(d->status + d->nstatus))
-			h = sim_mix(h, (a - (uintptr_t)d->status) | 1ull << 63);
+		    a >= (uintptr_t)d->q.status &&
+		    a < (uintptr_t)(d->q.status + d->q.nstatus))
+			h = sim_mix(h, (a - (uintptr_t)d->q.status) | 1ull << 63);
 		else
 			h = sim_mix(h, q[1]);
-		if (d->desc_size == 32)
+		if (d->q.desc_size == 32)
 			h = sim_mix(sim_mix(h, q[2]), q[3]);
 	}
 	return h;
-}
-
-static void fetch(struct qr_dev *d, u32 idx, struct qiring_desc *x)
-{
-	const u64 *q = slot_q(d, idx);
-
-	memset(x, 0, sizeof(*x));
-	x->qw0 = q[0];
-	x->qw1 = q[1];
-	if (d->desc_size == 32) {
-		x->qw2 = q[2];
-		x->qw3 = q[3];
-	}
 }
 
 static void poison(struct qr_dev *d, u32 idx)
@@ -156,36 +141,6 @@ static bool is_blank(const struct qiring_desc *x)
 	return !x->qw0 && !x->qw1;
 }
 
-static u64 type_of(const struct qiring_desc *x)
-{
-	return x->qw0 & QIRING_TYPE_MASK;
-}
-
-static bool is_wait(const struct qiring_desc *x)
-{
-	return type_of(x) == QIRING_TYPE_IWD;
-}
-
-static bool is_devtlb(const struct qiring_desc *x)
-{
-	return type_of(x) == QIRING_TYPE_DIOTLB || type_of(x) == QIRING_TYPE_DEIOTLB;
-}
-
-/* As the devmodel: type in range, reserved type bits clear, a wait writes. */
-static bool valid(const struct qr_dev *d, const struct qiring_desc *x)
-{
-	u64 type = type_of(x);
-	u64 max = d->desc_size == 32 ? 0x9 : 0x5;
-
-	if (type < 0x1 || type > max)
-		return false;
-	if (x->qw0 & (0x7ull << 9))
-		return false;
-	if (type == QIRING_TYPE_IWD && !(x->qw0 & (QIRING_IWD_SW | (1ull << 4))))
-		return false;
-	return true;
-}
-
 void simdev_desc_str(u64 qw0, u64 qw1, char *buf, size_t n)
 {
 	u64 type = qw0 & QIRING_TYPE_MASK;
@@ -199,10 +154,10 @@ void simdev_desc_str(u64 qw0, u64 qw1, char *buf, size_t n)
 		struct qr_dev *d = cur_dev;
 		u32 data = (u32)(qw0 >> 32);
 
-		if (d && d->status && a >= (uintptr_t)d->status &&
-		    a < (uintptr_t)(d->status + d->nstatus))
+		if (d && d->q.status && a >= (uintptr_t)d->q.status &&
+		    a < (uintptr_t)(d->q.status + d->q.nstatus))
 			snprintf(buf, n, "wait (status[%u] := %#x)",
-				 (unsigned int)((a - (uintptr_t)d->status) / 4), data);
+				 (unsigned int)((a - (uintptr_t)d->q.status) / 4), data);
 		else
 			snprintf(buf, n, "wait (status %#llx := %#x)",
 				 (unsigned long long)a, data);
@@ -296,12 +251,12 @@ static bool batch_has(struct qr_dev *d, bool devtlb)
 	u64 pos;
 
 	for (pos = d->head_pos; pos < d->tail_pos; pos++) {
-		fetch(d, (u32)(pos & d->mask), &x);
-		if (!valid(d, &x))
+		vtd_fetch(&d->q, (u32)(pos & d->mask), &x);
+		if (vtd_validate(&d->q, &x))
 			return false;
-		if (devtlb && is_devtlb(&x))
+		if (devtlb && vtd_is_devtlb(&x))
 			return true;
-		if (is_wait(&x))
+		if (vtd_is_wait(&x))
 			return !devtlb;
 	}
 	return false;
@@ -309,7 +264,7 @@ static bool batch_has(struct qr_dev *d, bool devtlb)
 
 bool simdev_enabled(struct qr_dev *d, bool alt)
 {
-	if (!d->desc || (d->fsts & FSTS_STOP) || d->head_pos == d->tail_pos)
+	if (!d->q.desc || (d->fsts & FSTS_STOP) || d->head_pos == d->tail_pos)
 		return false;
 	if (!alt)
 		return true;
@@ -323,88 +278,123 @@ bool simdev_enabled(struct qr_dev *d, bool alt)
 	return d->alt_cache;
 }
 
-static void status_write(struct qr_dev *d, const struct qiring_desc *x)
-{
-	uintptr_t a = (uintptr_t)(x->qw1 & ~3ull);
-	uintptr_t lo = (uintptr_t)d->status;
-	uintptr_t hi = lo + (uintptr_t)d->nstatus * sizeof(*d->status);
+/* ---- the VT-d rules (vtd.c), with this device's choices ------------------ */
 
-	if (a < lo || a >= hi || (a - lo) % sizeof(*d->status)) {
-		d->cnt.bad_status_addr++;
-		sim_fail("device: wait descriptor writes status outside the status words (%#llx)",
-			 (unsigned long long)a);
-		return;
-	}
-	sim_dev_write32((void *)a, (u32)(x->qw0 >> 32));
+struct step_ctx {
+	struct qr_dev *d;
+	bool ite, ice;		/* this step's fault injection */
+};
+
+/* Only a written descriptor may be fetched: IQT passed it after a write. */
+static bool sd_fetched(void *arg, u32 idx, const struct qiring_desc *x)
+{
+	struct qr_dev *d = ((struct step_ctx *)arg)->d;
+
+	if (!is_poison(x) && !is_blank(x))
+		return true;
+	sim_fail("device: fetched slot %u (position %llu) that holds no new descriptor %s",
+		 idx, (unsigned long long)d->head_pos,
+		 is_poison(x) ? "(executed before, never rewritten)" :
+				"(never written)");
+	return false;
+}
+
+static bool sd_times_out(void *arg, u32 idx, const struct qiring_desc *x)
+{
+	return ((struct step_ctx *)arg)->ite;
+}
+
+static bool sd_raises_ice(void *arg, u32 idx, const struct qiring_desc *x)
+{
+	return ((struct step_ctx *)arg)->ice;
+}
+
+static void sd_status_write(void *arg, u32 *addr, u32 v)
+{
+	struct qr_dev *d = ((struct step_ctx *)arg)->d;
+
+	sim_dev_write32(addr, v);
 	d->cnt.waits_written++;
+}
+
+static void sd_bad_status(void *arg, u64 addr)
+{
+	struct qr_dev *d = ((struct step_ctx *)arg)->d;
+
+	d->cnt.bad_status_addr++;
+	sim_fail("device: wait descriptor writes status outside the status words (%#llx)",
+		 (unsigned long long)addr);
+}
+
+/* Positions: the event's slot is pos_of(idx), between IQH and IQT. */
+static u64 pos_of(const struct qr_dev *d, u32 idx)
+{
+	return d->head_pos + ((idx - d->iqh) & d->mask);
+}
+
+static void sd_event(void *arg, enum vtd_event ev, u32 idx,
+		     const struct qiring_desc *x)
+{
+	struct qr_dev *d = ((struct step_ctx *)arg)->d;
+	u64 pos = pos_of(d, idx);
+
+	switch (ev) {
+	case VTD_EV_EXEC:
+		sim_event(SIMDEV_EV_EXEC, NULL, pos, x->qw0, x->qw1);
+		if (d->hooks.on_exec)
+			d->hooks.on_exec(d->hooks.arg, pos, x);
+		d->cnt.executed++;
+		poison(d, idx);
+		break;
+	case VTD_EV_IQE:
+		d->iqes++;
+		d->cnt.iqe++;
+		sim_event(SIMDEV_EV_IQE, NULL, pos, x->qw0, x->qw1);
+		break;
+	case VTD_EV_ITE:
+		d->ite_left--;
+		d->ites++;
+		d->cnt.ite++;
+		sim_event(SIMDEV_EV_ITE, NULL, pos, x->qw0, x->qw1);
+		break;
+	case VTD_EV_DISCARD:
+		sim_event(SIMDEV_EV_DISCARD, NULL, pos, x->qw0, x->qw1);
+		if (d->hooks.on_discard)
+			d->hooks.on_discard(d->hooks.arg, pos, x);
+		poison(d, idx);
+		if (vtd_is_wait(x))
+			d->cnt.aborted_waits++;
+		break;
+	case VTD_EV_ICE:
+		d->ice_left--;
+		d->cnt.ice++;
+		sim_event(SIMDEV_EV_ICE, NULL, pos, 0, 0);
+		break;
+	}
 }
 
 /* One descriptor; false when the batch (or the device) stops here. */
 static bool step_one(struct qr_dev *d, bool ite, bool ice)
 {
-	struct qiring_desc x;
-	u64 pos = d->head_pos;
-	u32 h = d->iqh;
+	struct step_ctx ctx = { .d = d, .ite = ite, .ice = ice };
+	const struct vtd_env env = {
+		.arg = &ctx,
+		.fetched = sd_fetched,
+		.times_out = sd_times_out,
+		.raises_ice = sd_raises_ice,
+		.status_write = sd_status_write,
+		.bad_status = sd_bad_status,
+		.event = sd_event,
+	};
+	struct vtd_result res;
 
-	fetch(d, h, &x);
 	d->alt_cache = -1;
-	if (is_poison(&x) || is_blank(&x)) {
-		sim_fail("device: fetched slot %u (position %llu) that holds no new descriptor %s",
-			 h, (unsigned long long)pos,
-			 is_poison(&x) ? "(executed before, never rewritten)" :
-					 "(never written)");
+	vtd_step(&d->q, d->iqh, d->iqt, &env, &res);
+	d->head_pos += res.advanced;
+	d->iqh = (d->iqh + res.advanced) & d->mask;
+	d->fsts |= res.fsts;
+	if (!res.executed || res.wait)
 		return false;
-	}
-	if (!valid(d, &x)) {
-		d->fsts |= QIRING_FSTS_IQE;
-		d->iqes++;
-		d->cnt.iqe++;
-		sim_event(SIMDEV_EV_IQE, NULL, pos, x.qw0, x.qw1);
-		return false;		/* IQH stays on the bad descriptor */
-	}
-	if (ite && is_devtlb(&x)) {
-		d->ite_left--;
-		d->ites++;
-		d->cnt.ite++;
-		sim_event(SIMDEV_EV_ITE, NULL, pos, x.qw0, x.qw1);
-		for (;;) {
-			sim_event(SIMDEV_EV_DISCARD, NULL, pos, x.qw0, x.qw1);
-			if (d->hooks.on_discard)
-				d->hooks.on_discard(d->hooks.arg, pos, &x);
-			poison(d, h);
-			pos++;
-			h = (h + 1) & d->mask;
-			if (is_wait(&x)) {
-				d->cnt.aborted_waits++;
-				break;
-			}
-			if (pos == d->tail_pos)
-				break;
-			fetch(d, h, &x);
-		}
-		d->head_pos = pos;
-		d->iqh = h;
-		d->fsts |= QIRING_FSTS_ITE;
-		return false;
-	}
-	sim_event(SIMDEV_EV_EXEC, NULL, pos, x.qw0, x.qw1);
-	if (d->hooks.on_exec)
-		d->hooks.on_exec(d->hooks.arg, pos, &x);
-	d->cnt.executed++;
-	poison(d, h);
-	d->head_pos = pos + 1;
-	d->iqh = (h + 1) & d->mask;
-	if (is_wait(&x)) {
-		if (x.qw0 & QIRING_IWD_SW)
-			status_write(d, &x);
-		if (ice) {
-			d->ice_left--;
-			d->cnt.ice++;
-			d->fsts |= QIRING_FSTS_ICE;
-			sim_event(SIMDEV_EV_ICE, NULL, pos, 0, 0);
-		}
-		return false;
-	}
 	return d->head_pos != d->tail_pos;
 }
 
@@ -420,14 +410,12 @@ void simdev_step(struct qr_dev *d, bool alt)
 /* ---- registers: the devmodel.h API ---------------------------------------- */
 
 void qr_dev_set_queue(struct qr_dev *d, void *desc, u32 slots, u32 desc_size,
-		      qr_atomic32_t *status, u32 nstatus)
+		      u32 *status, u32 nstatus)
 {
-	d->desc = desc;
-	d->slots = slots;
+	d->q = (struct vtd_queue){ .desc = desc, .slots = slots,
+				   .desc_size = desc_size, .status = status,
+				   .nstatus = nstatus };
 	d->mask = slots ? slots - 1 : 0;
-	d->desc_size = desc_size;
-	d->status = status;
-	d->nstatus = nstatus;
 	d->iqh = d->iqt = d->fsts = 0;
 	d->head_pos = d->tail_pos = 0;
 	d->alt_cache = -1;
@@ -442,7 +430,7 @@ void qr_dev_write_tail(void *hw, u32 index)
 	sim_mmio();
 	d->cnt.tail_writes++;
 	sim_event(SIMDEV_EV_TAIL, NULL, d->iqt, index, 0);
-	if (index >= d->slots) {
+	if (index >= d->q.slots) {
 		sim_fail("IQT written with %u, outside the ring", index);
 		return;
 	}
@@ -465,7 +453,7 @@ void qr_dev_write_tail(void *hw, u32 index)
 	for (pos = d->tail_pos; pos < end; pos++) {
 		struct qiring_desc x;
 
-		fetch(d, (u32)(pos & d->mask), &x);
+		vtd_fetch(&d->q, (u32)(pos & d->mask), &x);
 		if (is_poison(&x) || is_blank(&x)) {
 			sim_fail("IQT passed an unwritten descriptor: slot %u (position %llu) %s",
 				 (unsigned int)(pos & d->mask), (unsigned long long)pos,

@@ -25,25 +25,16 @@
 #include <string.h>
 
 #include "devmodel.h"
+#include "vtd.h"
 
 #define FSTS_STOP	(QIRING_FSTS_IQE | QIRING_FSTS_ITE)
 #define FSTS_ALL	(QIRING_FSTS_IQE | QIRING_FSTS_ITE | QIRING_FSTS_ICE)
-
-/* IQER reasons (low bits), with the faulting index in bits 63:32. */
-#define IQER_BAD_TYPE	1u
-#define IQER_RESERVED	2u
-#define IQER_BAD_WAIT	3u
 
 struct qr_dev {
 	struct qr_dev_config cfg;
 	struct qr_dev_profile prof;	/* written only between runs */
 
-	/* IQA */
-	u8 *desc;
-	u32 slots;
-	u32 desc_size;
-	qr_atomic32_t *status;
-	u32 nstatus;
+	struct vtd_queue q;		/* IQA; q.desc NULL: no queue */
 
 	/* registers */
 	_Atomic u32 iqt __attribute__((aligned(64)));
@@ -82,9 +73,9 @@ void qr_dev_spin_ns(u64 ns)
 
 	if (!ns)
 		return;
-	end = qr_now_ns() + ns;
-	while (qr_now_ns() < end)
-		qr_cpu_relax();
+	end = ktime_get_ns() + ns;
+	while (ktime_get_ns() < end)
+		cpu_relax();
 }
 
 static u64 xorshift(struct qr_dev *d)
@@ -103,60 +94,24 @@ static bool roll(struct qr_dev *d, u64 one_in)
 	return one_in && xorshift(d) % one_in == 0;
 }
 
-static void emit(struct qr_dev *d, enum qr_dev_event_kind kind, u32 slot,
-		 const struct qiring_desc *desc)
+static bool take_injection(_Atomic u32 *at, u32 idx)
 {
-	struct qr_dev_event ev = { .kind = kind, .slot = slot,
-				   .order = d->order++, .desc = *desc };
+	u32 want = idx + 1;
 
-	if (d->cfg.on_exec)
-		d->cfg.on_exec(d->cfg.on_exec_arg, &ev);
+	return atomic_compare_exchange_strong_explicit(at, &want, 0,
+						       memory_order_relaxed,
+						       memory_order_relaxed);
 }
 
-static void fetch(struct qr_dev *d, u32 idx, struct qiring_desc *out)
+/* ---- the VT-d rules (vtd.c), with this model's choices ------------------- */
+
+/* An injected ITE, else a random one, in bursts when configured. */
+static bool dev_times_out(void *arg, u32 idx, const struct qiring_desc *x)
 {
-	const u64 *q = (const u64 *)(d->desc + (size_t)idx * d->desc_size);
+	struct qr_dev *d = arg;
 
-	memset(out, 0, sizeof(*out));
-	out->qw0 = q[0];
-	out->qw1 = q[1];
-	if (d->desc_size == 32) {
-		out->qw2 = q[2];
-		out->qw3 = q[3];
-	}
-}
-
-/* 0 if the descriptor is valid, else an IQER reason. */
-static u32 validate(const struct qr_dev *d, const struct qiring_desc *x)
-{
-	u64 type = x->qw0 & QIRING_TYPE_MASK;
-	u64 max = d->desc_size == 32 ? 0x9 : 0x5;
-
-	if (type < 0x1 || type > max)
-		return IQER_BAD_TYPE;
-	if (x->qw0 & (0x7ull << 9))	/* type bits 11:9 must be 0 */
-		return IQER_RESERVED;
-	if (type == QIRING_TYPE_IWD &&
-	    !(x->qw0 & (QIRING_IWD_SW | (1ull << 4))))	/* neither SW nor IF */
-		return IQER_BAD_WAIT;
-	return 0;
-}
-
-static bool is_devtlb(const struct qiring_desc *x)
-{
-	u64 type = x->qw0 & QIRING_TYPE_MASK;
-
-	return type == QIRING_TYPE_DIOTLB || type == QIRING_TYPE_DEIOTLB;
-}
-
-static bool is_wait(const struct qiring_desc *x)
-{
-	return (x->qw0 & QIRING_TYPE_MASK) == QIRING_TYPE_IWD;
-}
-
-/* Random ITE on an eligible descriptor, in bursts when configured. */
-static bool ite_roll(struct qr_dev *d)
-{
+	if (take_injection(&d->ite_at, idx))
+		return true;
 	if (d->burst_left) {
 		d->burst_left--;
 		return true;
@@ -167,29 +122,61 @@ static bool ite_roll(struct qr_dev *d)
 	return true;
 }
 
-static bool take_injection(_Atomic u32 *at, u32 idx)
+static bool dev_raises_ice(void *arg, u32 idx, const struct qiring_desc *x)
 {
-	u32 want = idx + 1;
+	struct qr_dev *d = arg;
 
-	return atomic_compare_exchange_strong_explicit(at, &want, 0,
-						       memory_order_relaxed,
-						       memory_order_relaxed);
+	return take_injection(&d->ice_at, idx) || roll(d, d->cfg.ice_one_in);
 }
 
-static void status_write(struct qr_dev *d, const struct qiring_desc *x)
+/* The DMA write: a release store, paired with the waiter's acquire load. */
+static void dev_status_write(void *arg, u32 *addr, u32 v)
 {
-	uintptr_t addr = (uintptr_t)(x->qw1 & ~3ull);
-	uintptr_t lo = (uintptr_t)d->status;
-	uintptr_t hi = lo + (uintptr_t)d->nstatus * sizeof(*d->status);
+	struct qr_dev *d = arg;
 
-	if (addr < lo || addr >= hi || (addr - lo) % sizeof(*d->status)) {
-		CNT_INC(d, bad_status_addr);
-		return;
-	}
-	/* The DMA write: release, paired with the waiter's acquire load. */
-	atomic_store_explicit(&((qr_atomic32_t *)addr)->v, (u32)(x->qw0 >> 32),
-			      memory_order_release);
+	smp_store_release(addr, v);
 	CNT_INC(d, waits_written);
+}
+
+static void dev_bad_status(void *arg, u64 addr)
+{
+	struct qr_dev *d = arg;
+
+	CNT_INC(d, bad_status_addr);
+}
+
+static void dev_event(void *arg, enum vtd_event kind, u32 idx,
+		      const struct qiring_desc *x)
+{
+	static const enum qr_dev_event_kind map[] = {
+		[VTD_EV_EXEC] = QR_DEV_EXEC, [VTD_EV_IQE] = QR_DEV_IQE,
+		[VTD_EV_ITE] = QR_DEV_ITE, [VTD_EV_DISCARD] = QR_DEV_DISCARD,
+	};
+	struct qr_dev *d = arg;
+	struct qr_dev_event ev;
+
+	switch (kind) {
+	case VTD_EV_EXEC:
+		CNT_INC(d, executed);
+		break;
+	case VTD_EV_IQE:
+		CNT_INC(d, iqe);
+		break;
+	case VTD_EV_ITE:
+		CNT_INC(d, ite);
+		break;
+	case VTD_EV_DISCARD:
+		if (vtd_is_wait(x))
+			CNT_INC(d, aborted_waits);
+		break;
+	case VTD_EV_ICE:
+		CNT_INC(d, ice);
+		return;		/* counted, not an execution-log event */
+	}
+	ev = (struct qr_dev_event){ .kind = map[kind], .slot = idx,
+				    .order = d->order++, .desc = *x };
+	if (d->cfg.on_exec)
+		d->cfg.on_exec(d->cfg.on_exec_arg, &ev);
 }
 
 /*
@@ -198,10 +185,18 @@ static void status_write(struct qr_dev *d, const struct qiring_desc *x)
  */
 static bool exec_one(struct qr_dev *d)
 {
-	struct qiring_desc x;
-	u32 h, t, bad;
+	const struct vtd_env env = {
+		.arg = d,
+		.times_out = dev_times_out,
+		.raises_ice = dev_raises_ice,
+		.status_write = dev_status_write,
+		.bad_status = dev_bad_status,
+		.event = dev_event,
+	};
+	struct vtd_result res;
+	u32 h, t;
 
-	if (!d->desc)
+	if (!d->q.desc)
 		return false;
 	/* Pairs with the release in clear_fault: see rewritten descriptors. */
 	if (atomic_load_explicit(&d->fsts, memory_order_acquire) & FSTS_STOP)
@@ -212,59 +207,17 @@ static bool exec_one(struct qr_dev *d)
 	if (h == t)
 		return false;
 
-	fetch(d, h, &x);
-	bad = validate(d, &x);
-	if (bad) {
-		atomic_store_explicit(&d->iqer, ((u64)h << 32) | bad,
-				      memory_order_relaxed);
-		CNT_INC(d, iqe);
-		emit(d, QR_DEV_IQE, h, &x);
-		atomic_fetch_or_explicit(&d->fsts, QIRING_FSTS_IQE,
-					 memory_order_release);
-		return false;		/* IQH stays on the bad descriptor */
-	}
-
-	if (take_injection(&d->ite_at, h) || (is_devtlb(&x) && ite_roll(d))) {
-		/*
-		 * A device-TLB invalidation timed out: this descriptor and
-		 * everything fetched with it through the next wait are
-		 * dropped, that wait's status is never written, and IQH
-		 * moves past it. Fetching stops until ITE is cleared.
-		 */
-		CNT_INC(d, ite);
-		emit(d, QR_DEV_ITE, h, &x);
-		for (;;) {
-			emit(d, QR_DEV_DISCARD, h, &x);
-			h = (h + 1) & (d->slots - 1);
-			if (is_wait(&x)) {
-				CNT_INC(d, aborted_waits);
-				break;
-			}
-			if (h == t)
-				break;
-			fetch(d, h, &x);
-		}
-		atomic_store_explicit(&d->iqh, h, memory_order_release);
-		atomic_fetch_or_explicit(&d->fsts, QIRING_FSTS_ITE,
-					 memory_order_release);
-		return false;
-	}
-
-	CNT_INC(d, executed);
-	emit(d, QR_DEV_EXEC, h, &x);
-	if (is_wait(&x)) {
-		if (x.qw0 & QIRING_IWD_SW)
-			status_write(d, &x);
-		if (take_injection(&d->ice_at, h) || roll(d, d->cfg.ice_one_in)) {
-			CNT_INC(d, ice);
-			atomic_fetch_or_explicit(&d->fsts, QIRING_FSTS_ICE,
-						 memory_order_release);
-		}
-	}
-	/* Pairs with the acquire in read_head. */
-	atomic_store_explicit(&d->iqh, (h + 1) & (d->slots - 1),
-			      memory_order_release);
-	return true;
+	vtd_step(&d->q, h, t, &env, &res);
+	if (res.fsts & QIRING_FSTS_IQE)
+		atomic_store_explicit(&d->iqer, res.iqer, memory_order_relaxed);
+	if (res.advanced)
+		/* Pairs with the acquire in read_head. */
+		atomic_store_explicit(&d->iqh, (h + res.advanced) & (d->q.slots - 1),
+				      memory_order_release);
+	if (res.fsts)
+		/* Pairs with the acquire in read_fault and here. */
+		atomic_fetch_or_explicit(&d->fsts, res.fsts, memory_order_release);
+	return res.executed;
 }
 
 /* Everything executable now, ignoring latencies; exec held. */
@@ -289,7 +242,7 @@ static void lazy_advance(struct qr_dev *d)
 
 	if (pthread_mutex_trylock(&d->exec))
 		return;
-	now = qr_now_ns();
+	now = ktime_get_ns();
 	for (;;) {
 		u32 h = atomic_load_explicit(&d->iqh, memory_order_relaxed);
 		u32 t = atomic_load_explicit(&d->iqt, memory_order_acquire);
@@ -329,7 +282,7 @@ static void *dev_thread(void *arg)
 			if (++spins % 64 == 0)
 				sched_yield();
 			else
-				qr_cpu_relax();
+				cpu_relax();
 			continue;
 		}
 		pthread_mutex_lock(&d->exec);
@@ -340,8 +293,8 @@ static void *dev_thread(void *arg)
 						       memory_order_relaxed) +
 				  p.doorbell_ns;
 
-			while (qr_now_ns() < due)
-				qr_cpu_relax();
+			while (ktime_get_ns() < due)
+				cpu_relax();
 			idle = false;
 		}
 		qr_dev_spin_ns(p.desc_ns);
@@ -392,14 +345,12 @@ void qr_dev_destroy(struct qr_dev *d)
 }
 
 void qr_dev_set_queue(struct qr_dev *d, void *desc, u32 slots, u32 desc_size,
-		      qr_atomic32_t *status, u32 nstatus)
+		      u32 *status, u32 nstatus)
 {
 	pthread_mutex_lock(&d->exec);
-	d->desc = desc;
-	d->slots = slots;
-	d->desc_size = desc_size;
-	d->status = status;
-	d->nstatus = nstatus;
+	d->q = (struct vtd_queue){ .desc = desc, .slots = slots,
+				   .desc_size = desc_size, .status = status,
+				   .nstatus = nstatus };
 	d->idle = true;
 	atomic_store_explicit(&d->iqh, 0, memory_order_relaxed);
 	atomic_store_explicit(&d->iqt, 0, memory_order_relaxed);
@@ -414,9 +365,9 @@ void qr_dev_write_tail(void *hw, u32 index)
 
 	CNT_INC(d, tail_writes);
 	qr_dev_spin_ns(d->prof.mmio_write_ns);
-	atomic_store_explicit(&d->doorbell_at, qr_now_ns(), memory_order_relaxed);
+	atomic_store_explicit(&d->doorbell_at, ktime_get_ns(), memory_order_relaxed);
 	/* Pairs with the executor's acquire: descriptors below are visible. */
-	atomic_store_explicit(&d->iqt, index & (d->slots - 1), memory_order_release);
+	atomic_store_explicit(&d->iqt, index & (d->q.slots - 1), memory_order_release);
 	if (d->prof.sync_exec) {
 		/* A trapping tail write: the VMM runs the queue, then returns. */
 		pthread_mutex_lock(&d->exec);
@@ -485,7 +436,7 @@ void qr_dev_relax(void *hw)
 		sched_yield();
 		return;
 	}
-	qr_cpu_relax();
+	cpu_relax();
 }
 
 const struct qiring_hw_ops qr_dev_hw_ops = {

@@ -4,8 +4,9 @@
  *
  * Registers: IQA (qr_dev_set_queue), IQH, IQT, FSTS (IQE/ICE/ITE), IQER.
  * The model fetches and executes descriptors strictly in ring order from IQH
- * to IQT. A wait descriptor with SW set writes its 32-bit status data to its
- * status address with a C11 release store, as a DMA write is seen by a CPU.
+ * to IQT, by the VT-d rules in vtd.c (shared with the explorer's device). A
+ * wait descriptor with SW set writes its 32-bit status data to its status
+ * address with a release store, as a DMA write is seen by a CPU.
  * IQT is a C11 atomic: the writer's store is release, the model's load is
  * acquire, so ThreadSanitizer sees the descriptor hand-off (H10).
  *
@@ -20,6 +21,8 @@
 #ifndef QIRING_TESTS_DEVMODEL_H
 #define QIRING_TESTS_DEVMODEL_H
 
+#include <linux/ktime.h>
+#include <linux/processor.h>
 #include <qiring/qiring.h>
 
 #ifdef __cplusplus
@@ -96,7 +99,7 @@ void qr_dev_destroy(struct qr_dev *dev);	/* stops the thread, if any */
  * counts the others, which are not written).
  */
 void qr_dev_set_queue(struct qr_dev *dev, void *desc, u32 slots, u32 desc_size,
-		      qr_atomic32_t *status, u32 nstatus);
+		      u32 *status, u32 nstatus);
 
 /* The unit's registers, as struct qiring_hw_ops with hw = the qr_dev. */
 extern const struct qiring_hw_ops qr_dev_hw_ops;
@@ -113,9 +116,12 @@ void qr_dev_run(struct qr_dev *dev);
 /* Execute at most n descriptors (QR_DEV_MANUAL), returns how many. */
 u32 qr_dev_step(struct qr_dev *dev, u32 n);
 
-/* Inject: the next time slot index `slot` is executed... */
-void qr_dev_inject_ite_at(struct qr_dev *dev, u32 slot);	/* ...it times out (ITE) */
-void qr_dev_inject_ice_at(struct qr_dev *dev, u32 slot);	/* ...ICE is raised */
+/* One-shot injections at slot index `slot`: */
+void qr_dev_inject_ite_at(struct qr_dev *dev, u32 slot);	/* the next device-TLB
+								 * invalidation executed
+								 * there times out (ITE) */
+void qr_dev_inject_ice_at(struct qr_dev *dev, u32 slot);	/* the next wait executed
+								 * there raises ICE */
 
 /* Change the profile between runs (benchmarks). */
 void qr_dev_set_profile(struct qr_dev *dev, const struct qr_dev_profile *p);

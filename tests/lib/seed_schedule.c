@@ -5,6 +5,7 @@
  * waits for a thread to arrive with a deadline, so a schedule that cannot be
  * forced is reported instead of hanging.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -42,10 +43,10 @@ static void on_relax(void *arg)
 
 static bool wait_arrived(struct schedule *s, int r)
 {
-	u64 end = qr_now_ns() + ARRIVE_DEADLINE_NS;
+	u64 end = ktime_get_ns() + ARRIVE_DEADLINE_NS;
 
 	while (!atomic_load_explicit(&s->gates[r].arrived, memory_order_acquire))
-		if (qr_now_ns() > end)
+		if (ktime_get_ns() > end)
 			return false;
 	return true;
 }

@@ -14,6 +14,7 @@
  * Not in dmar.c: the bounded waits (cfg->stall_ns), which turn a hang into
  * a stall report and -ETIMEDOUT, and the argument checks.
  */
+#include <errno.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -128,7 +129,7 @@ static bool stalled(struct qr_vring *r, struct stall_clock *c, u64 *age)
 
 	if (!r->stall_ns || (c->spins++ & 7))
 		return false;
-	now = qr_now_ns();
+	now = ktime_get_ns();
 	if (!c->start) {
 		c->start = now;
 		return false;
@@ -370,11 +371,11 @@ restart:
 	q_unlock(r, &node);
 
 	if (rc == -EAGAIN) {
-		qr_fetch_add64_relaxed(&r->restarts, 1);
+		atomic64_inc(&r->restarts);
 		goto restart;
 	}
 out:
-	qr_fetch_add64_relaxed(&r->submissions, 1);
+	atomic64_inc(&r->submissions);
 	return rc;
 }
 
@@ -405,8 +406,8 @@ void qr_hist_counters(struct qr_vring *r, struct qr_vcounters *c)
 	struct qr_dev_counters d;
 
 	qr_dev_get_counters(r->dev, &d);
-	c->submissions = qr_read_once64(&r->submissions);
-	c->restarts = qr_read_once64(&r->restarts);
+	c->submissions = atomic64_read(&r->submissions);
+	c->restarts = atomic64_read(&r->restarts);
 	c->tail_writes = d.tail_writes;
 	c->fault_reads = d.fault_reads;
 	c->cas_retries = 0;
@@ -438,7 +439,7 @@ struct qr_vring *qr_hist_create(const struct qr_vring_config *cfg,
 	}
 	memset(r->desc, 0, bytes);
 	for (i = 0; i < cfg->slots; i++)
-		qr_write_once32(&r->desc_status[i], QR_QI_FREE);
+		WRITE_ONCE(r->desc_status[i], QR_QI_FREE);
 
 #ifdef QIRING_PORT_SIM
 	qr_sim_mutex_init(&r->q_lock);

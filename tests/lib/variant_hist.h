@@ -67,7 +67,7 @@ struct qr_vring {
 
 	/* read-only after create */
 	u8 *desc;			/* slots << shift bytes: the queue */
-	qr_atomic32_t *desc_status;	/* one word per slot */
+	u32 *desc_status;	/* one word per slot */
 	u32 slots;			/* QI_LENGTH */
 	u32 mask;
 	u32 shift;			/* qi_shift(): 4 or 5 (32-byte) */
@@ -89,8 +89,8 @@ struct qr_vring {
 	u32 *slot_wait;
 
 	/* statistics, relaxed atomics */
-	qr_atomic64_t submissions;
-	qr_atomic64_t restarts;
+	atomic64_t submissions;
+	atomic64_t restarts;
 };
 
 /* Accessors for the variant files (q_lock held). */
@@ -102,13 +102,13 @@ static inline u32 qr_hist_status(struct qr_vring *r, u32 slot)
 	 * device finish reading every descriptor up to that wait, so the
 	 * slots may be handed out and rewritten.
 	 */
-	return qr_load_acquire32(&r->desc_status[slot]);
+	return smp_load_acquire(&r->desc_status[slot]);
 }
 
 static inline void qr_hist_set_status(struct qr_vring *r, u32 slot, u32 v)
 {
 	/* CPU writes are ordered by q_lock; the device never reads these. */
-	qr_write_once32(&r->desc_status[slot], v);
+	WRITE_ONCE(r->desc_status[slot], v);
 }
 
 struct qr_vring *qr_hist_create(const struct qr_vring_config *cfg,

@@ -3,6 +3,7 @@
  * The qiring core behind the variant interface: allocation and the device
  * hook-up only; the algorithm is all in core/src/qiring.c.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@
 struct qr_vring {
 	struct qiring ring;
 	void *desc;
-	qr_atomic32_t *status;
+	u32 *status;
 	struct qr_dev *dev;
 	u64 timeout_ns;
 };

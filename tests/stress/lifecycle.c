@@ -20,6 +20,7 @@
  *
  * usage: lifecycle THREADS PER_THREAD CYCLES
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <sched.h>
@@ -38,7 +39,7 @@
 static struct qiring ring;
 static struct qr_dev *dev;
 static void *desc_mem;
-static qr_atomic32_t *status_mem;
+static u32 *status_mem;
 static unsigned int nthreads;
 static u64 per_thread;
 
@@ -147,7 +148,7 @@ out:
  */
 static bool progress_to(u64 target)
 {
-	u64 all = (u64)nthreads * per_thread, start = qr_now_ns();
+	u64 all = (u64)nthreads * per_thread, start = ktime_get_ns();
 	unsigned int spins = 0;
 
 	if (target > all)
@@ -155,7 +156,7 @@ static bool progress_to(u64 target)
 	while (atomic_load_explicit(&done_total, memory_order_relaxed) < target &&
 	       atomic_load_explicit(&stopped, memory_order_relaxed) < nthreads) {
 		sched_yield();
-		if (++spins % 1024 == 0 && qr_now_ns() - start > 60ull * 1000 * 1000 * 1000) {
+		if (++spins % 1024 == 0 && ktime_get_ns() - start > 60ull * 1000 * 1000 * 1000) {
 			fprintf(stderr, "lifecycle: no progress for 60 s: %" PRIu64
 				" of %" PRIu64 " completed, %" PRIu64 " -ENODEV, "
 				"%u submitters stopped\n",

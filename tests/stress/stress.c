@@ -35,6 +35,7 @@
  * usage: stress VARIANT THREADS PER_THREAD SLOTS DESC_SIZE lazy|thread [SEED]
  *               [ite=N] [burst=K] [devtlb=N] [ice=N] [iqe=N]
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>

@@ -4,6 +4,7 @@
  * against the device model. Deterministic: the device runs only when a test
  * says so (QR_DEV_MANUAL), or inside the core's own wait loop (QR_DEV_LAZY).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -31,14 +32,16 @@ struct fixture {
 	struct qiring ring;
 	struct qr_dev *dev;
 	u8 *desc;
-	qr_atomic32_t *status;
+	u32 *status;
 	u32 slots;
 	u32 dsize;
 	/* device event log */
 	struct qr_dev_event ev[MAX_EVENTS];
 	_Atomic u32 nev;
-	/* stall reports */
+	/* stall reports: the first one is kept (later ones repeat it while
+	 * the test reads it) */
 	_Atomic u32 nstall;
+	_Atomic u32 stall_kept;
 	struct qiring_stall last_stall;
 };
 
@@ -56,7 +59,12 @@ static void on_stall(void *arg, const struct qiring_stall *s)
 {
 	struct fixture *f = arg;
 
-	f->last_stall = *s;
+	u32 no = 0;
+
+	if (atomic_compare_exchange_strong_explicit(&f->stall_kept, &no, 1,
+						    memory_order_relaxed,
+						    memory_order_relaxed))
+		f->last_stall = *s;
 	atomic_fetch_add_explicit(&f->nstall, 1, memory_order_release);
 }
 
@@ -417,10 +425,10 @@ static void *reserve_thread(void *arg)
 
 static int wait_until(_Atomic u32 *v, u32 at_least, u64 timeout_ns)
 {
-	u64 end = qr_now_ns() + timeout_ns;
+	u64 end = ktime_get_ns() + timeout_ns;
 
 	while (atomic_load_explicit(v, memory_order_acquire) < at_least)
-		if (qr_now_ns() > end)
+		if (ktime_get_ns() > end)
 			return 0;
 	return 1;
 }

@@ -27,7 +27,7 @@ static int failures;
 struct rig {
 	struct qr_dev *dev;
 	u64 desc[SLOTS * 4];
-	qr_atomic32_t status[SLOTS + 1];
+	u32 status[SLOTS + 1];
 	u32 dsize;
 	struct qr_dev_event ev[MAXEV];
 	_Atomic u32 nev;
@@ -83,7 +83,7 @@ static void put_wait(struct rig *r, u32 idx, u32 data, u32 sidx)
 
 static u32 status(struct rig *r, u32 i)
 {
-	return atomic_load_explicit(&r->status[i].v, memory_order_acquire);
+	return smp_load_acquire(&r->status[i]);
 }
 
 static u32 nev(struct rig *r)
@@ -96,10 +96,10 @@ static u32 nev(struct rig *r)
 
 static bool wait_status(struct rig *r, u32 i, u32 want)
 {
-	u64 start = qr_now_ns();
+	u64 start = ktime_get_ns();
 
 	while (status(r, i) != want) {
-		if (qr_now_ns() - start > DEADLINE_NS) {
+		if (ktime_get_ns() - start > DEADLINE_NS) {
 			fprintf(stderr, "status[%u] = %#x, want %#x: device stuck at IQH %u IQT %u FSTS %#x\n",
 				i, status(r, i), want, qr_dev_read_head(r->dev),
 				qr_dev_read_tail(r->dev), qr_dev_read_fault(r->dev));
@@ -299,7 +299,7 @@ static void test_ite_rate_eligibility(void)
 				     .seed = 42 };
 	struct qr_dev *d = qr_dev_create(&cfg);
 	u64 desc[SLOTS * 2] = { 0 };
-	qr_atomic32_t st[SLOTS + 1] = { { 0 } };
+	u32 st[SLOTS + 1] = { 0 };
 	struct qr_dev_counters c;
 	u32 i;
 
@@ -321,17 +321,17 @@ static void test_lazy_latency(void)
 	struct qr_dev_profile p = { .doorbell_ns = 20 * 1000 * 1000,
 				    .desc_ns = 1000 };
 	struct rig *r = rig_new(QR_DEV_LAZY, 16, &p);
-	u64 start = qr_now_ns();
+	u64 start = ktime_get_ns();
 	u32 polls = 0;
 
 	put_wait(r, 0, 1, 0);
 	qr_dev_write_tail(r->dev, 1);
-	while (!status(r, 0) && qr_now_ns() - start < DEADLINE_NS) {
+	while (!status(r, 0) && ktime_get_ns() - start < DEADLINE_NS) {
 		qr_dev_relax(r->dev);
 		polls++;
 	}
 	CHECK(status(r, 0) == 1);
-	CHECK(qr_now_ns() - start >= p.doorbell_ns);
+	CHECK(ktime_get_ns() - start >= p.doorbell_ns);
 	CHECK(polls > 1);
 	rig_free(r);
 }
