@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 #
-# Mutation testing of the core (docs/verification.md). Each mutant is a small
-# `#if QIRING_MUTANT == N` block in core/src/qiring.c. For every mutant this
-# builds the interleaving explorer against the mutated core (its own build
-# directory, build/mutants/N), runs the kill suite below until a run reports
-# a violation, and prints a kill table. Mutant 0, the real core, is the
+# Mutation testing of the core (docs/verification.md). Each mutant is a patch
+# tests/mutants/MN.patch to core/src/qiring.c whose first line says what bug
+# it plants. For every mutant this applies the patch to a scratch copy of the
+# core (build/mutants/N/qiring.c; the core itself is never touched), builds
+# the interleaving explorer against that copy (QIRING_CORE_SOURCE, its own
+# build directory), runs the kill suite below until a run reports a
+# violation, and prints a kill table. Mutant 0, the real core, is the
 # control: it must pass the whole suite.
 #
 #   scripts/mutants.sh            every mutant
@@ -15,20 +17,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-declare -A what=(
-	[0]="control: the real core"
-	[1]="no lap tag in the status words (H1)"
-	[2]="reclaim not bounded by the allocation frontier"
-	[3]="publish before writing the descriptors (H2)"
-	[4]="no doorbell lease: racing IQT writers, tail moves back (H2)"
-	[5]="reclaim changes slot state: frees completed waits (H4)"
-	[6]="O11: lease released by a plain release store (H3)"
-	[7]="O10: a plain load decides the lease is held (H3)"
-	[8]="no restart after an ITE abort (H7)"
-	[9]="an owner frees a slot that is not its own (H4)"
-	[10]="no one-slot gap: count + 1 slots suffice"
-	[11]="ITE handler aborts waits past the hardware head (H7)"
-)
+declare -A what=([0]="control: the real core")
+for p in tests/mutants/M*.patch; do
+	n=${p##*/M}
+	n=${n%.patch}
+	what[$n]=$(head -1 "$p" | sed 's/^M[0-9]*: //')
+done
 
 # The kill suite, in order. S4/S5 model x86-TSO store buffers: the only
 # runs that can see M6 and M7 (a sequentially consistent explorer cannot).
@@ -45,7 +39,7 @@ suite=(
 if [ $# -gt 0 ]; then
 	mutants=("$@")
 else
-	mutants=(0 1 2 3 4 5 6 7 8 9 10 11)
+	mapfile -t mutants < <(printf '%s\n' "${!what[@]}" | sort -n)
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -55,9 +49,19 @@ status=0
 for n in "${mutants[@]}"; do
 	dir=build/mutants/$n
 	echo "== M$n: ${what[$n]:-?}" >&2
+	mkdir -p "$dir"
+	src=$PWD/core/src/qiring.c
+	if [ "$n" != 0 ]; then
+		src=$PWD/$dir/qiring.c
+		if ! patch -s -o "$src" core/src/qiring.c "tests/mutants/M$n.patch" >"$dir.patch.log" 2>&1; then
+			results+=("M$n|${what[$n]:-?}|PATCH FAILED|see $dir.patch.log")
+			status=1
+			continue
+		fi
+	fi
 	if ! cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DQIRING_BUILD_BENCH=OFF -DQIRING_KERNEL_TESTS=OFF \
-		-DCMAKE_C_FLAGS="-DQIRING_MUTANT=$n" >"$dir.configure.log" 2>&1 ||
+		-DQIRING_CORE_SOURCE="$src" >"$dir.configure.log" 2>&1 ||
 	   ! cmake --build "$dir" -j"$jobs" --target explore >"$dir.build.log" 2>&1; then
 		results+=("M$n|${what[$n]:-?}|BUILD FAILED|see $dir.build.log")
 		status=1
