@@ -10,7 +10,9 @@
 #  3. configures tinyconfig + shim/kernel/qemu.config and checks every
 #     option stuck (tinyconfig silently drops IOMMU_SUPPORT otherwise);
 #  4. builds the upstream kernel (only the stress trigger, patch 0001) and
-#     the patched one (0001 + 0002), and a busybox initramfs;
+#     the patched one (the whole series), an out-of-tree module that
+#     includes the patched iommu.h with no flag but its directory, and a
+#     busybox initramfs;
 #  5. boots each under q35 + intel-iommu (intremap=on), TCG, with 1 and 2
 #     vCPUs, intel_iommu=on iommu.strict=1, a virtio-blk disk behind the
 #     IOMMU and no network; the guest (shim/kernel/init.sh) checks QI and
@@ -66,7 +68,7 @@ fi
 stress_patch=$(ls "$root"/shim/patches/0001-*.patch)
 core_patch=$(ls "$root"/shim/patches/0002-*.patch)
 glue_patch=$(ls "$root"/shim/patches/0003-*.patch)
-core_files=(drivers/iommu/intel/qiring.c drivers/iommu/intel/qiring)
+core_files=(drivers/iommu/intel/qiring.c drivers/iommu/intel/qiring.h)
 
 applied() { patch -d "$src" -p1 -R --dry-run -s -f < "$1" >/dev/null 2>&1; }
 apply() { applied "$1" || patch -d "$src" -p1 -s -N < "$1"; }
@@ -125,6 +127,20 @@ build "$kb/out" upstream
 patch -d "$src" -p1 -s < "$core_patch"
 apply "$glue_patch"
 build "$kb/out" qiring
+# The patched tree's iommu.h from an out-of-tree module, with nothing but the
+# include directory (shim/oot/Kbuild): the core header is plain kernel code.
+oot=$(mktemp -d /tmp/qiring-oot.XXXXXX)
+cp "$root/shim/oot/Kbuild" "$root/shim/oot/qiring_oot.c" "$oot/"
+# the tree's own (empty) modules step writes Module.symvers and module.lds
+if ! make -s -C "$src" O="$kb/out" -j"$jobs" modules > "$oot/build.log" 2>&1 ||
+   ! make -s -C "$src" O="$kb/out" M="$oot" modules >> "$oot/build.log" 2>&1 ||
+   grep -E 'warning:|error:' "$oot/build.log"; then
+	cat "$oot/build.log"
+	log "FAIL: out-of-tree module including iommu.h"
+	exit 1
+fi
+log "out-of-tree module including iommu.h built ($(stat -c %s "$oot/qiring_oot.ko") bytes)"
+rm -rf "$oot"
 if [ "$kcsan" = 1 ]; then
 	configure "$kb/out-kcsan" "${cfg[@]}" "$root/shim/kernel/kcsan.config"
 	build "$kb/out-kcsan" qiring-kcsan

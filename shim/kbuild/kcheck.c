@@ -2,20 +2,21 @@
 /*
  * qiring_kcheck: the core built as kernel code, exercised at module load
  * against a software queue that executes descriptors when the tail is
- * written. It proves the kernel port links and runs; the real hardware
- * path is the dmar.c patch (shim/patches).
+ * written. It proves the core builds and links as a module against the
+ * installed kernel headers; the real hardware path is the dmar.c patch
+ * (shim/patches) and its boot test.
  */
 #include <linux/irqflags.h>
 #include <linux/module.h>
 #include <linux/slab.h>
 
-#include <qiring/qiring.h>
+#include "qiring.h"
 
 #define KC_SLOTS	16
 
 struct kc_unit {
 	struct qiring_desc *desc;
-	qr_atomic32_t *status;
+	u32 *status;
 	u32 head;
 	u32 executed;
 };
@@ -32,7 +33,7 @@ static void kc_write_tail(void *hw, u32 index)
 			u32 slot = (u32)((d->qw1 - (u64)(uintptr_t)u->status) >> 2);
 
 			/* the DMA status write: pairs with O12 in qiring_poll() */
-			smp_store_release(&u->status[slot].v, (u32)(d->qw0 >> 32));
+			smp_store_release(&u->status[slot], (u32)(d->qw0 >> 32));
 		}
 		u->executed++;
 		u->head = (u->head + 1) % KC_SLOTS;
