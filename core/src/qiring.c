@@ -10,13 +10,16 @@
  * one of the submission's own descriptors (IQE); an internal restart after
  * an ITE aborted its wait.
  *
- * State. Positions are 64-bit sequence numbers that never wrap (H5); a slot
- * index is pos & mask and a lap is pos >> order. Four positions describe the
- * ring, with head and iqt the positions of the hardware's IQH and IQT:
+ * State. Positions are 64-bit sequence numbers that never wrap and are never
+ * reused, not even across disable and enable (H5); a slot index is
+ * pos & mask and a lap is pos >> order. Five positions describe the ring,
+ * with head and iqt the positions of the hardware's IQH and IQT:
  *
- *	cons <= head <= iqt <= prod,	published <= iqt,
+ *	base <= cons <= head <= iqt <= prod,	published <= iqt,
  *	prod - cons <= slots - 1
  *
+ *	base		first position of this epoch (since the last enable), a
+ *			multiple of the ring size: tickets below it are stale;
  *	prod		allocation frontier: a reservation takes
  *			[p, p + count + 1) by moving prod with a cmpxchg;
  *	published	everything below was handed to the hardware (IQT); it
@@ -34,21 +37,25 @@
  *	FREE(lap-1) --reserve--> (unchanged: no reader of lap accepts it, H1)
  *	            --publish (O1)--> DESC(lap) (descriptor slots), WAIT(lap)
  *	WAIT(lap) --hardware status write--> DONE(lap)
- *	WAIT(lap) --ITE, fault path cmpxchg (O7)--> ABORT(lap)
+ *	WAIT(lap) --ITE, fault path cmpxchg (O7)--> ABORT(lap), or GONE(lap)
+ *	          when the embedder reports the ITE's device gone
  *	DESC(lap) --IQE, fault path cmpxchg--> BAD(lap)
  *	any of them --owner's release (O3)--> FREE(lap): reclaim may pass it
  *
  * Only the owner (the reserver), the hardware and the fault path, by cmpxchg
  * from the exact expected value, ever change a word. Reclaim only moves
- * cons; it never writes a word: the 2024 completion theft (one submitter's
- * reclaim freeing another's completed slot before its owner saw it) cannot
- * happen by construction (H4).
+ * cons; it never writes a word on its own account: the 2024 completion
+ * theft (one submitter's reclaim freeing another's completed slot before its
+ * owner saw it) cannot happen by construction (H4). The one exception is an
+ * owner that gave up waiting (a timeout): it leaves an orphan word, and the
+ * reclaimer that finds it at the frontier, once the hardware is done with
+ * the submission, releases the slots in the owner's place (O16).
  *
  * The steps of a submission (qiring_submit_sync()):
  *
  *  1. Reserve: load cons (O5); if p + count + 1 - cons <= slots - 1,
- *     cmpxchg prod from p to p + count + 1. If there is no room, reclaim;
- *     if reclaim frees nothing, wait (H6).
+ *     cmpxchg prod from p to p + count + 1 (O15). If there is no room,
+ *     reclaim; if reclaim frees nothing, wait (H6).
  *  2. Write the descriptors: plain stores into slots only we own.
  *  3. Publish: build the wait descriptor (status data DONE(lap), address the
  *     wait slot's own word), mark the descriptor slots DESC(lap) and the wait
@@ -59,9 +66,10 @@
  *     lease with an xchg (O11) and scan once more: a complete submission
  *     marked meanwhile is ours to publish too. If the lease was held, leave:
  *     the holder's scan after O11 sees our marks (H3).
- *  5. Wait: load the wait slot's word (O12) until DONE(lap) or ABORT(lap);
- *     one waiter per fault_poll_ns reads FSTS and handles faults; a waiter
- *     held longer than stall_ns reports who holds it.
+ *  5. Wait: load the wait slot's word (O12) until DONE, ABORT or GONE; one
+ *     waiter per fault_poll_ns reads FSTS and handles faults; a waiter held
+ *     longer than stall_ns reports who holds it. With a deadline, a waiter
+ *     that runs out of time leaves an orphan word instead (O16).
  *  6. Release: store FREE(lap) into every slot we own (O3); after an ABORT,
  *     reserve and submit again.
  *  Reclaim, when a reservation finds the ring full: walk from cons over
@@ -69,24 +77,25 @@
  *
  * Ordering points. Every ordering is on an access; each names its partner.
  *
- *  O1  smp_store_release(status, DESC/WAIT) in qiring_publish(), pairs with
+ *  O1  smp_store_release(status, DESC/WAIT) in __qr_publish(), pairs with
  *      O2: a lease holder that sees the mark sees the descriptor, and hands
  *      both to the hardware through write_tail().
  *  O2  smp_load_acquire(status) in the doorbell scan and the IQE handler,
  *      pairs with O1: as above; the IQE handler may read the owner's wait
  *      descriptor.
- *  O3  smp_store_release(status, FREE) in qiring_release(), pairs with O4:
- *      the owner's and (through O12) the hardware's use of the slot happen
- *      before a new owner's writes.
+ *  O3  smp_store_release(status, FREE) in qr_release() (by the owner, or
+ *      for an orphan by its reclaimer), pairs with O4: the owner's and
+ *      (through O12) the hardware's use of the slot happen before a new
+ *      owner's writes.
  *  O4  smp_load_acquire(status) in qiring_reclaim(), pairs with O3.
  *  O5  atomic64_read_acquire(cons) in reserve and reclaim, pairs with O6: a
  *      reserver may overwrite every slot below the cons it read.
  *  O6  atomic64_try_cmpxchg_release(cons) in qiring_reclaim(), pairs with
  *      O5: hands the slots it passed, and their O3 history, to reservers.
- *  O7  try_cmpxchg_release(status, WAIT -> ABORT) in the ITE handler, pairs
- *      with O12: the handler read FSTS and IQH after the hardware stopped, so
- *      the hardware is done with the aborted submission's slots; the owner
- *      that sees ABORT inherits that before it releases them (O3).
+ *  O7  try_cmpxchg_release(status, WAIT -> ABORT/GONE) in the ITE handler,
+ *      pairs with O12: the handler read FSTS and IQH after the hardware
+ *      stopped, so the hardware is done with the aborted submission's slots;
+ *      the owner that sees ABORT inherits that before it releases them (O3).
  *  O8  raw_spin_lock/raw_spin_trylock of fault_lock, pairs with O9
  *      raw_spin_unlock: one fault handler at a time clears FSTS bits and
  *      rewrites descriptors (H7).
@@ -97,7 +106,7 @@
  *      (store->load ordering: both sides must be RMWs on tail).
  *  O11 atomic64_xchg(tail, q << 1), fully ordered, releasing the lease,
  *      pairs with O10: see O10; it also orders the holder's scan after it.
- *  O12 smp_load_acquire(status) in qiring_poll(), pairs with the hardware's
+ *  O12 smp_load_acquire(status) when polling, pairs with the hardware's
  *      status write (a DMA write after every earlier descriptor completed)
  *      and with O7: on DONE the owner may release the slots.
  *  O13 smp_load_acquire(enabled) when entering the ring, pairs with O14 in
@@ -106,12 +115,23 @@
  *  O14 smp_store_release(enabled, ENABLED) in qiring_enable(), pairs with
  *      O13. Disable needs no ordering of its own: synchronize_rcu() waits for
  *      every submitter that could have seen the old value.
- *  --  atomic64_try_cmpxchg_relaxed(prod) in reserve: the claim carries no
- *      data; what may be overwritten was settled by O5, what is written is
- *      published by O1.
+ *  O15 atomic64_try_cmpxchg_release(prod) in reserve, pairs with the
+ *      atomic64_read_acquire(prod) in qiring_free_slots(): a reader that sees
+ *      the new prod then reads a cons at least as new as the one the
+ *      reserver checked, so prod - cons never exceeds the ring. The claim
+ *      carries no data: what may be overwritten was settled by O5, what is
+ *      written is published by O1.
+ *  O16 smp_store_release(orphan, count + 1) in qr_orphan(), pairs with the
+ *      smp_load_acquire(orphan) in qr_free_orphan(): the owner's last use of
+ *      its slots happens before the reclaimer releases them in its place;
+ *      the reclaimer's acquire of the wait's word (as O12) says the hardware
+ *      is done too.
  *  --  try_cmpxchg_relaxed(status, DESC -> BAD) in the IQE handler: the
  *      owner reads BAD after its O12; the hardware writes DONE only after
  *      the handler's FSTS write (an MMIO write, ordered after the store).
+ *  --  try_cmpxchg_relaxed(orphan, o -> 0) in qr_free_orphan(): only picks
+ *      the one reclaimer that releases an orphan; O16 and O12 order the
+ *      rest.
  *
  * Hazards, and what rules each out:
  *
@@ -122,21 +142,23 @@
  *      to the end of a submission.
  *  H3  lost doorbell: O10/O11; a publisher that leaves is seen by the
  *      holder's scan after it released the lease.
- *  H4  completion theft: only the owner and the fault path change an
- *      owner's words; reclaim writes none.
- *  H5  ABA: 64-bit positions; the lap tag only has to tell adjacent laps
- *      apart, since a slot is reused only after cons passed it.
+ *  H4  completion theft: only the owner (or, for an orphan, the one
+ *      reclaimer that claimed it after the hardware finished) and the fault
+ *      path change an owner's words; reclaim writes none on its own account.
+ *  H5  ABA: 64-bit positions, never reused across epochs; the lap tag only
+ *      has to tell adjacent laps apart, since a slot is reused only after
+ *      cons passed it; orphan words are cleared when used.
  *  H6  ring full behind a stalled owner: reservers wait, reclaim when they
  *      can, and report the blocking slot, position, age and kind of blocker
- *      after stall_ns.
+ *      after stall_ns; a deadline bounds the wait.
  *  H7  faults under concurrency: one handler at a time (fault_lock); it
  *      changes words only by cmpxchg from exact expected values.
  *  H8  interrupt context: callers submit with interrupts disabled, so an
  *      interrupt handler never submits into a ring its CPU is waiting on.
  *  H9  teardown: submitters run inside an RCU read-side section from their
  *      check of enabled (O13) until they leave; disable and destroy clear
- *      enabled and wait for a grace period. Nothing on the fast path takes
- *      a lock for it.
+ *      enabled and wait for a grace period, then for the hardware to finish
+ *      orphans. Nothing on the fast path takes a lock for it.
  *  H10 device writes: the hardware's status write is the release half of
  *      O12; descriptors reach it only through write_tail() after O2.
  */
@@ -183,6 +205,12 @@ static inline u64 qr_slot_dma(const struct qiring *r, u64 pos)
 	return r->status_dma + ((pos & r->mask) << 2);
 }
 
+/* The orphan word of the submission that starts at pos (after the scratch word). */
+static inline u32 *qr_orphan_word(const struct qiring *r, u64 pos)
+{
+	return &r->status[r->slots + 1 + (pos & r->mask)];
+}
+
 /* A 16-byte ring holds qw0/qw1 only: never touch the next slot. */
 static inline void qr_put_desc(const struct qiring *r, u64 pos,
 			       const struct qiring_desc *d)
@@ -197,19 +225,26 @@ static inline void qr_stat_add_excl(atomic64_t *s, s64 v)
 }
 
 /*
- * Positions restart at 0 and every slot is FREE for lap -1: position p of
- * lap 0 looks for FREE(0), which only its owner's release can write.
+ * An epoch starts at base, a multiple of the ring size (the unit restarts at
+ * slot 0), above every position of earlier epochs: positions are never
+ * reused, so a ticket or a status word from an earlier epoch can never
+ * match one of this epoch. Every slot reads FREE for the lap before base's:
+ * position p looks for FREE(lap(p)), which only its owner's release writes.
  */
-static void qr_reset_positions(struct qiring *r)
+static void qr_reset_positions(struct qiring *r, u64 base)
 {
 	u32 i;
 
-	for (i = 0; i < r->slots; i++)
-		WRITE_ONCE(r->status[i], qr_word(r, (u64)i - r->slots, QIRING_FREE));
+	for (i = 0; i < r->slots; i++) {
+		WRITE_ONCE(r->status[(base + i) & r->mask],
+			   qr_word(r, base + i - r->slots, QIRING_FREE));
+		WRITE_ONCE(*qr_orphan_word(r, i), 0);
+	}
 	WRITE_ONCE(r->status[r->slots], 0);	/* IQE scratch word */
-	atomic64_set(&r->prod, 0);
-	atomic64_set(&r->tail, 0);
-	atomic64_set(&r->cons, 0);
+	atomic64_set(&r->base, base);
+	atomic64_set(&r->prod, base);
+	atomic64_set(&r->tail, base << 1);
+	atomic64_set(&r->cons, base);
 }
 
 /**
@@ -259,7 +294,7 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 	r->stall_arg = cfg->stall_arg;
 	r->slots = cfg->slots;
 
-	qr_reset_positions(r);
+	qr_reset_positions(r, 0);
 	raw_spin_lock_init(&r->fault_lock);
 	atomic64_set(&r->fault_next_ns, 0);
 	atomic64_set(&r->tail_writes, 0);
@@ -271,11 +306,12 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 	atomic64_set(&r->ite, 0);
 	atomic64_set(&r->ice, 0);
 	atomic64_set(&r->stalls, 0);
+	atomic64_set(&r->orphans, 0);
 	WRITE_ONCE(r->enabled, QR_ENABLED);
 	return 0;
 }
 
-/* ---- lifecycle: disable, enable, destroy ------------------------------- */
+/* ---- the lifecycle gate -------------------------------------------------- */
 
 /*
  * Submitters run inside an RCU read-side section from their check of
@@ -296,213 +332,17 @@ static inline void qr_leave(void)
 	rcu_read_unlock();
 }
 
-static int qr_quiesce(struct qiring *r, u32 state, bool wait)
-{
-	/*
-	 * No ordering needed: synchronize_rcu() below waits for every section
-	 * that may have seen the old value, and a section that starts after
-	 * it returns sees the new one (RCU's grace-period guarantee).
-	 */
-	WRITE_ONCE(r->enabled, state);
-	if (wait)
-		synchronize_rcu();
-	/*
-	 * Every submit_sync has left; only split-API tickets reserved before
-	 * the disable can still own slots. The ring is quiescent when reclaim
-	 * reaches the allocation frontier.
-	 */
-	qiring_reclaim(r);
-	if (atomic64_read(&r->cons) != atomic64_read(&r->prod))
-		return -EBUSY;
-	return 0;
-}
-
-/**
- * qiring_disable() - stop accepting submissions and wait for the ring to drain
- * @r: the ring
- *
- * New submissions and reservations get -ENODEV. Waits (an RCU grace period)
- * for every submitter already inside the ring to leave. Submitters wait for
- * the hardware, so the unit must still be running.
- *
- * Context: process context, may sleep. Not concurrent with qiring_enable(),
- * qiring_disable_nowait() or qiring_destroy().
- * Return: 0 when the ring is quiescent with every slot released: the
- * embedder may stop the unit. -EBUSY when split-API tickets reserved before
- * the call are not yet released; the ring stays disabled, call again once
- * they are. -EINVAL for a NULL or destroyed ring.
- */
-int qiring_disable(struct qiring *r)
-{
-	if (!r)
-		return -EINVAL;
-	if (READ_ONCE(r->enabled) == QR_DESTROYED)
-		return -EINVAL;
-	return qr_quiesce(r, QR_DISABLED, true);
-}
-
-/**
- * qiring_disable_nowait() - qiring_disable() without the grace period
- * @r: the ring
- *
- * For callers that exclude submitters by other means, such as the resume
- * path (dmar_reenable_qi()), which runs on one CPU with interrupts off and
- * cannot sleep.
- *
- * Context: any context; never sleeps.
- * Return: 0 when every slot is released, else -EBUSY (someone is still
- * inside: a caller bug). -EINVAL for a NULL or destroyed ring.
- */
-int qiring_disable_nowait(struct qiring *r)
-{
-	if (!r)
-		return -EINVAL;
-	if (READ_ONCE(r->enabled) == QR_DESTROYED)
-		return -EINVAL;
-	return qr_quiesce(r, QR_DISABLED, false);
-}
-
-/**
- * qiring_destroy() - disable the ring for good
- * @r: the ring
- *
- * qiring_disable(), after which the ring's memory (struct qiring, the queue
- * and the status words) may be freed once no thread can still call in.
- * Callers that might still reach the struct must be excluded by the
- * embedder; those that do before it is freed get -ENODEV.
- *
- * Context: process context, may sleep.
- * Return: as qiring_disable().
- */
-int qiring_destroy(struct qiring *r)
-{
-	if (!r)
-		return -EINVAL;
-	return qr_quiesce(r, QR_DESTROYED, true);
-}
-
-/**
- * qiring_enable() - restart a disabled ring from position 0
- * @r: the ring
- *
- * Every slot is free afterwards. The embedder resets the unit first
- * (IQH = IQT = 0), as the hardware restarts from slot 0 when queued
- * invalidation is re-enabled (dmar_reenable_qi()).
- *
- * Context: any context; never sleeps. Not concurrent with qiring_disable()
- * or qiring_destroy().
- * Return: 0; -EBUSY if the ring is enabled or a ticket is still not
- * released; -EINVAL for a NULL or destroyed ring.
- */
-int qiring_enable(struct qiring *r)
-{
-	u32 e;
-
-	if (!r)
-		return -EINVAL;
-	e = READ_ONCE(r->enabled);
-	if (e == QR_DESTROYED)
-		return -EINVAL;
-	if (e == QR_ENABLED)
-		return -EBUSY;
-	/* A disable that returned -EBUSY left tickets in flight. */
-	qiring_reclaim(r);
-	if (atomic64_read(&r->cons) != atomic64_read(&r->prod))
-		return -EBUSY;
-	qr_reset_positions(r);
-	/* O14: pairs with O13 in qr_enter(). */
-	smp_store_release(&r->enabled, QR_ENABLED);
-	return 0;
-}
-
-/**
- * qiring_reclaim() - advance the reclaim frontier over released slots
- * @r: the ring
- *
- * Reservations reclaim by themselves when they find the ring full; this is
- * for callers that want the space accounted now.
- *
- * Context: any context; never sleeps.
- * Return: the number of slots this call made reservable.
- */
-unsigned int qiring_reclaim(struct qiring *r)
-{
-	/* O5: pairs with O6 of the previous reclaimer. */
-	s64 c = atomic64_read_acquire(&r->cons);
-	u64 q, limit, retries = 0;
-	unsigned int got = 0;
-
-	for (;;) {
-		/*
-		 * Never past the allocation frontier: beyond prod no slot has
-		 * an owner for this lap.
-		 */
-		limit = atomic64_read(&r->prod);
-		for (q = c; q < limit; q++) {
-			/*
-			 * O4: pairs with O3, the owner's release of its slots
-			 * in qiring_release(). The hardware and the owner are
-			 * done with every slot we pass.
-			 */
-			if (smp_load_acquire(qr_slot_word(r, q)) != qr_word(r, q, QIRING_FREE))
-				break;
-		}
-		if (q == (u64)c)
-			break;
-		/*
-		 * O6: pairs with O5 in qr_reserve() and here. A reserver that
-		 * sees the new frontier may overwrite the slots. Reclaim never
-		 * changes a slot's state (H4): it only moves cons.
-		 */
-		if (atomic64_try_cmpxchg_release(&r->cons, &c, q)) {
-			got = (unsigned int)(q - c);
-			break;
-		}
-		retries++;	/* c now holds the newer frontier: rescan */
-	}
-	if (retries)
-		atomic64_add(retries, &r->cas_retries);
-	return got;
-}
-
-/**
- * qiring_free_slots() - how many slots a reservation could take now
- * @r: the ring
- *
- * Reclaims first. The value is a snapshot: other CPUs may reserve or
- * release at any time.
- *
- * Context: any context; never sleeps.
- * Return: free slots, at most the number of slots.
- */
-unsigned int qiring_free_slots(struct qiring *r)
-{
-	s64 c, p;
-
-	qiring_reclaim(r);
-	c = atomic64_read(&r->cons);
-	p = atomic64_read(&r->prod);
-	if (p - c < 0)	/* raced: prod read after cons moved past it */
-		return r->mask + 1;
-	return (unsigned int)(r->mask + 1 - (p - c));
-}
-
-/* ---- waiting: relax, fault polling, stall reports ---------------------- */
-
-struct qr_waitstate {
-	u32 spins;
-	u64 start_ns;		/* first clock read, 0 before */
-	u64 next_report_ns;
-};
+/* ---- faults ------------------------------------------------------------- */
 
 /*
- * Map the hardware head index to a ring position: cons <= head <= prod and
- * prod - cons <= mask make it unique.
+ * Map the hardware head index to a ring position. cons is read first: then
+ * cons <= head <= prod <= cons + mask, which makes the position unique
+ * while the unit is stopped on IQE or ITE (the only time this is called).
  */
 static u64 qr_head_pos(struct qiring *r)
 {
-	u32 h = r->ops->read_head(r->hw);
 	u64 c = atomic64_read(&r->cons);
+	u32 h = r->ops->read_head(r->hw);
 
 	return c + ((h - (u32)c) & r->mask);
 }
@@ -551,27 +391,32 @@ static void qr_handle_iqe(struct qiring *r)
 /*
  * ITE: a device-TLB invalidation timed out. Wait descriptors the hardware
  * fetched (below IQH) but never completed are aborted: their status will
- * never be written. Mark them ABORT so their owners restart. Only waits of
- * this lap that still read WAIT change, by cmpxchg: a completed wait reads
- * DONE, a reused slot carries another lap.
+ * never be written. Mark them ABORT so their owners restart, or GONE when
+ * the embedder says the device that did not answer is gone (Linux 6.12
+ * qi_check_fault(): the IQER source-id is valid only while ITE is set, so
+ * ask before clearing it). Only waits of this lap that still read WAIT
+ * change, by cmpxchg: a completed wait reads DONE, a reused slot carries
+ * another lap.
  */
 static void qr_handle_ite(struct qiring *r)
 {
-	u64 head = qr_head_pos(r);
 	u64 q = atomic64_read(&r->cons);
+	u64 head = qr_head_pos(r);
+	u32 state = QIRING_ABORT;
 
+	if (r->ops->ite_target_gone && r->ops->ite_target_gone(r->hw))
+		state = QIRING_GONE;
 	r->ops->clear_fault(r->hw, QIRING_FSTS_ITE);
 	for (; q < head; q++) {
 		u32 old = qr_word(r, q, QIRING_WAIT);
 
 		/*
-		 * O7: pairs with O12 in qiring_poll(). We read FSTS and IQH
-		 * after the hardware stopped, so the hardware is done with
-		 * every slot below head; the owner that sees ABORT must
-		 * inherit that, because it releases its slots for reuse (O3).
+		 * O7: pairs with O12. We read FSTS and IQH after the hardware
+		 * stopped, so the hardware is done with every slot below head;
+		 * the owner that sees ABORT must inherit that, because it
+		 * releases its slots for reuse (O3).
 		 */
-		try_cmpxchg_release(qr_slot_word(r, q), &old,
-				    qr_word(r, q, QIRING_ABORT));
+		try_cmpxchg_release(qr_slot_word(r, q), &old, qr_word(r, q, state));
 	}
 	qr_stat_add_excl(&r->ite, 1);
 }
@@ -617,14 +462,42 @@ u32 qiring_check_faults(struct qiring *r)
 }
 
 /*
+ * A stopped queue (IQE/ITE) only restarts when someone clears it, but FSTS
+ * is an uncached MMIO read (a VM exit under a vIOMMU): one waiter polls it
+ * per fault_poll_ns, whoever claims the slot first. A waiter that finds
+ * another handling faults goes back to polling (O8).
+ */
+static void qr_poll_faults(struct qiring *r, u64 now)
+{
+	s64 next = atomic64_read(&r->fault_next_ns);
+
+	if (now >= (u64)next &&
+	    atomic64_try_cmpxchg_relaxed(&r->fault_next_ns, &next,
+					 now + r->fault_poll_ns) &&
+	    raw_spin_trylock(&r->fault_lock)) {
+		__qr_check_faults(r);
+		raw_spin_unlock(&r->fault_lock);	/* O9 */
+	}
+}
+
+/* ---- waiting: relax, fault polling, stall reports, deadlines ------------ */
+
+struct qr_waitstate {
+	u32 spins;
+	u64 start_ns;		/* first clock read, 0 before */
+	u64 next_report_ns;
+	u64 deadline;		/* absolute ktime_get_ns(), 0: none */
+};
+
+/*
  * Who holds a waiter up. Completion waiters wait on pos (their wait slot),
  * reservers on the slot at cons.
  */
 static void qr_find_blocker(struct qiring *r, u64 pos, bool reserving,
 			    struct qiring_stall *s)
 {
-	u64 pub = (u64)atomic64_read(&r->tail) >> 1;
 	u64 b = reserving ? (u64)atomic64_read(&r->cons) : pos;
+	u64 pub = (u64)atomic64_read(&r->tail) >> 1;
 	u32 v;
 
 	if (b >= pub) {
@@ -643,7 +516,8 @@ static void qr_find_blocker(struct qiring *r, u64 pos, bool reserving,
 		}
 		v = w < pub ? READ_ONCE(*qr_slot_word(r, w)) : 0;
 		if (v == qr_word(r, w, QIRING_DONE) ||
-		    v == qr_word(r, w, QIRING_ABORT)) {
+		    v == qr_word(r, w, QIRING_ABORT) ||
+		    v == qr_word(r, w, QIRING_GONE)) {
 			s->blocker = QIRING_BLOCKER_OWNER_RELEASE;
 		} else {
 			s->fault = r->ops->read_fault(r->hw);
@@ -656,10 +530,14 @@ static void qr_find_blocker(struct qiring *r, u64 pos, bool reserving,
 	s->blocker_slot = (u32)(b & r->mask);
 }
 
-static void qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
+/*
+ * One wait-loop iteration: relax; every QR_CLOCK_EVERY iterations poll
+ * faults (rate-limited), report a stall, and check the deadline. Returns
+ * true when the deadline has passed.
+ */
+static bool qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
 			 bool reserving)
 {
-	s64 next;
 	u64 now;
 
 	if (r->ops->relax)
@@ -667,28 +545,14 @@ static void qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
 	else
 		cpu_relax();
 	if (++ws->spins % QR_CLOCK_EVERY)
-		return;
+		return false;
 
 	now = ktime_get_ns();
 	if (!ws->start_ns) {
 		ws->start_ns = now;
 		ws->next_report_ns = now + r->stall_ns;
 	}
-
-	/*
-	 * A stopped queue (IQE/ITE) only restarts when someone clears it, but
-	 * FSTS is an uncached MMIO read (a VM exit under a vIOMMU): one waiter
-	 * polls it per fault_poll_ns, whoever claims the slot first. A waiter
-	 * that finds another handling faults goes back to polling (O8).
-	 */
-	next = atomic64_read(&r->fault_next_ns);
-	if (now >= (u64)next &&
-	    atomic64_try_cmpxchg_relaxed(&r->fault_next_ns, &next,
-					 now + r->fault_poll_ns) &&
-	    raw_spin_trylock(&r->fault_lock)) {
-		__qr_check_faults(r);
-		raw_spin_unlock(&r->fault_lock);	/* O9 */
-	}
+	qr_poll_faults(r, now);
 
 	if (unlikely(now >= ws->next_report_ns)) {
 		struct qiring_stall s = {
@@ -703,14 +567,158 @@ static void qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
 			r->stall_report(r->stall_arg, &s);
 		ws->next_report_ns = now + r->stall_ns;
 	}
+	return ws->deadline && now >= ws->deadline;
 }
 
-/* ---- submission -------------------------------------------------------- */
+/* ---- reclaim ------------------------------------------------------------ */
+
+/*
+ * The owner frees its slots (O3). Also done, in its place, by the reclaimer
+ * that frees an orphan.
+ */
+static void qr_release(struct qiring *r, u64 pos, u64 w)
+{
+	u64 q;
+
+	for (q = pos; q <= w; q++) {
+		/*
+		 * O3: pairs with O4 in qiring_reclaim(). The owner's reads of
+		 * the slots, and the hardware's (ordered before O12), happen
+		 * before a new owner's writes.
+		 */
+		smp_store_release(qr_slot_word(r, q), qr_word(r, q, QIRING_FREE));
+	}
+}
+
+/*
+ * A submission whose owner gave up waiting starts at pos (the reclaim
+ * frontier). Once the hardware is done with it (its wait reads DONE, ABORT
+ * or GONE), the first reclaimer to claim the orphan word releases its slots
+ * as the owner would have. True when it did.
+ */
+static bool qr_free_orphan(struct qiring *r, u64 pos, u64 limit)
+{
+	u32 *ow = qr_orphan_word(r, pos);
+	/* O16: pairs with the owner's release in qr_orphan(). */
+	u32 o = smp_load_acquire(ow);
+	u64 w = pos + o - 1;
+	u32 v;
+
+	if (!o || w >= limit)
+		return false;
+	/* As O12: the hardware's status write, or O7. */
+	v = smp_load_acquire(qr_slot_word(r, w));
+	if (v != qr_word(r, w, QIRING_DONE) && v != qr_word(r, w, QIRING_ABORT) &&
+	    v != qr_word(r, w, QIRING_GONE))
+		return false;
+	/* Exactly one reclaimer releases it (see "--" orphan in the header). */
+	if (!try_cmpxchg_relaxed(ow, &o, 0))
+		return false;
+	qr_release(r, pos, w);
+	return true;
+}
+
+/**
+ * qiring_reclaim() - advance the reclaim frontier over released slots
+ * @r: the ring
+ *
+ * Reservations reclaim by themselves when they find the ring full; this is
+ * for callers that want the space accounted now. It also frees orphaned
+ * submissions (their owner timed out) the hardware has finished.
+ *
+ * Context: any context; never sleeps.
+ * Return: the number of slots this call made reservable.
+ */
+unsigned int qiring_reclaim(struct qiring *r)
+{
+	/* O5: pairs with O6 of the previous reclaimer. */
+	s64 c = atomic64_read_acquire(&r->cons);
+	u64 q, limit, retries = 0;
+	unsigned int got = 0;
+
+	for (;;) {
+		/*
+		 * Never past the allocation frontier: beyond prod no slot has
+		 * an owner for this lap.
+		 */
+		limit = atomic64_read(&r->prod);
+		for (q = c; q < limit; q++) {
+			/*
+			 * O4: pairs with O3, the owner's release of its slots.
+			 * The hardware and the owner are done with every slot
+			 * we pass.
+			 */
+			if (smp_load_acquire(qr_slot_word(r, q)) == qr_word(r, q, QIRING_FREE))
+				continue;
+			if (!qr_free_orphan(r, q, limit))
+				break;
+			q--;	/* its slots read FREE now: walk over them */
+		}
+		if (q == (u64)c)
+			break;
+		/*
+		 * O6: pairs with O5 in qr_reserve() and here. A reserver that
+		 * sees the new frontier may overwrite the slots. Reclaim never
+		 * changes a slot's state on its own account (H4): it moves cons.
+		 */
+		if (atomic64_try_cmpxchg_release(&r->cons, &c, q)) {
+			got = (unsigned int)(q - c);
+			break;
+		}
+		retries++;	/* c now holds the newer frontier: rescan */
+	}
+	if (retries)
+		atomic64_add(retries, &r->cas_retries);
+	return got;
+}
+
+/**
+ * qiring_free_slots() - how many slots the largest reservation could take now
+ * @r: the ring
+ *
+ * Reclaims first. A reservation of count descriptors takes count + 1 slots
+ * and always leaves one slot free (IQT never reaches IQH from behind), so
+ * an empty ring reports slots - 1. The value is a snapshot: other CPUs may
+ * reserve or release at any time.
+ *
+ * Context: any context; never sleeps.
+ * Return: 0 .. slots - 1.
+ */
+unsigned int qiring_free_slots(struct qiring *r)
+{
+	s64 p, c;
+	int tries = 0;
+
+	qiring_reclaim(r);
+	/*
+	 * A consistent snapshot: prod, then cons, then prod again; when prod
+	 * did not move, both values held together when cons was read. O15:
+	 * the acquire of prod pairs with the reserver's release, so the cons
+	 * read after it is at least the one that reserver checked.
+	 */
+	p = atomic64_read_acquire(&r->prod);
+	for (;;) {
+		s64 again;
+
+		c = atomic64_read_acquire(&r->cons);
+		again = atomic64_read_acquire(&r->prod);
+		if (again == p || ++tries == 4)
+			break;
+		p = again;
+	}
+	if (p - c <= 0)
+		return r->mask;
+	if (p - c >= r->mask)
+		return 0;
+	return (unsigned int)(r->mask - (p - c));
+}
+
+/* ---- reservation and tickets ------------------------------------------ */
 
 static int qr_reserve(struct qiring *r, unsigned int count,
-		      struct qiring_ticket *t)
+		      struct qiring_ticket *t, u64 deadline)
 {
-	struct qr_waitstate ws = {};
+	struct qr_waitstate ws = { .deadline = deadline };
 	u64 n = (u64)count + 1, retries = 0;
 	s64 p, c;
 
@@ -727,8 +735,8 @@ static int qr_reserve(struct qiring *r, unsigned int count,
 		 */
 		c = atomic64_read_acquire(&r->cons);
 		if (likely(p + n - c <= r->mask)) {
-			/* No ordering: see "--" (prod) in the header comment. */
-			if (atomic64_try_cmpxchg_relaxed(&r->prod, &p, p + n))
+			/* O15: pairs with the acquire in qiring_free_slots(). */
+			if (atomic64_try_cmpxchg_release(&r->prod, &p, p + n))
 				break;
 			retries++;
 			continue;
@@ -737,8 +745,9 @@ static int qr_reserve(struct qiring *r, unsigned int count,
 			p = atomic64_read(&r->prod);
 			continue;
 		}
-		if (!qiring_reclaim(r))
-			qr_wait_tick(r, &ws, p, true);	/* H6: full behind an owner */
+		/* H6: full behind an owner; the deadline bounds the wait */
+		if (!qiring_reclaim(r) && qr_wait_tick(r, &ws, p, true))
+			return -ETIMEDOUT;
 		p = atomic64_read(&r->prod);
 	}
 	if (unlikely(retries))
@@ -748,6 +757,31 @@ static int qr_reserve(struct qiring *r, unsigned int count,
 	return 0;
 }
 
+/*
+ * A ticket of this epoch that names reserved positions reclaim has not
+ * passed: anything else (NULL, a forged count, a ticket from before the
+ * last enable, or one released and reclaimed) is refused with -EINVAL.
+ */
+static bool qr_ticket_ok(struct qiring *r, const struct qiring_ticket *t)
+{
+	if (unlikely(!t || t->count > r->mask - 1))
+		return false;
+	return t->pos >= (u64)atomic64_read(&r->base) &&
+	       t->pos >= (u64)atomic64_read(&r->cons) &&
+	       t->pos + t->count + 1 <= (u64)atomic64_read(&r->prod);
+}
+
+/* Reserved and not yet published: the wait slot still reads FREE(lap - 1). */
+static bool qr_ticket_unpublished(struct qiring *r, const struct qiring_ticket *t)
+{
+	u64 w;
+
+	if (!qr_ticket_ok(r, t))
+		return false;
+	w = t->pos + t->count;
+	return READ_ONCE(*qr_slot_word(r, w)) == qr_word(r, w - r->slots, QIRING_FREE);
+}
+
 /**
  * qiring_reserve() - reserve slots for a submission (split API)
  * @r: the ring
@@ -755,7 +789,8 @@ static int qr_reserve(struct qiring *r, unsigned int count,
  * @t: the ticket, filled in
  *
  * Takes @count + 1 slots, waiting for room when the ring is full (reporting
- * a stall after stall_ns). Then qiring_write() each descriptor,
+ * a stall every stall_ns; there is no deadline: a caller that must bound it
+ * uses qiring_submit_timeout()). Then qiring_write() each descriptor,
  * qiring_publish(), qiring_poll() or qiring_wait() until the result is not
  * -EINPROGRESS, and qiring_release() exactly once.
  *
@@ -769,7 +804,7 @@ int qiring_reserve(struct qiring *r, unsigned int count, struct qiring_ticket *t
 
 	if (unlikely(!qr_enter(r)))
 		return -ENODEV;
-	rc = qr_reserve(r, count, t);
+	rc = qr_reserve(r, count, t, 0);
 	qr_leave();
 	return rc;
 }
@@ -777,21 +812,24 @@ int qiring_reserve(struct qiring *r, unsigned int count, struct qiring_ticket *t
 /**
  * qiring_write() - write one descriptor of a reservation (split API)
  * @r: the ring
- * @t: the ticket
+ * @t: the ticket, reserved and not yet published
  * @i: index of the descriptor in the reservation, 0 .. @t->count - 1
  * @d: the descriptor (qw0/qw1 only on a 16-byte ring)
  *
  * Context: any context; never sleeps.
- * Return: 0, or -EINVAL for a NULL argument or @i out of range.
+ * Return: 0, or -EINVAL for a NULL argument, @i out of range, or a ticket
+ * that is not reserved and unpublished in this epoch.
  */
 int qiring_write(struct qiring *r, const struct qiring_ticket *t, unsigned int i,
 		 const struct qiring_desc *d)
 {
-	if (unlikely(!t || !d || i >= t->count))
+	if (unlikely(!d || !qr_ticket_unpublished(r, t) || i >= t->count))
 		return -EINVAL;
 	qr_put_desc(r, t->pos + i, d);
 	return 0;
 }
+
+/* ---- publication: marks and the doorbell -------------------------------- */
 
 /*
  * The published end of the marked run starting at q: the position after the
@@ -809,7 +847,7 @@ static u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
 
 	for (;;) {
 		/*
-		 * O2: pairs with O1, the owner's marks in qiring_publish().
+		 * O2: pairs with O1, the owner's marks in __qr_publish().
 		 * Seeing the mark, the lease holder sees the descriptor it
 		 * covers, and hands both to the hardware.
 		 */
@@ -862,27 +900,11 @@ static void qr_doorbell(struct qiring *r)
 	}
 }
 
-/**
- * qiring_publish() - hand a written reservation to the hardware (split API)
- * @r: the ring
- * @t: the ticket; every descriptor written
- * @options: QIRING_OPT_WAIT_DRAIN sets the wait descriptor's PRQ-drain bit
- *
- * Appends the wait descriptor and publishes the submission: by the time
- * this returns, IQT covers it or another CPU holding the doorbell lease
- * will write IQT over it. A NULL @t is ignored.
- *
- * Context: any context, interrupts disabled in the kernel; never sleeps.
- */
-void qiring_publish(struct qiring *r, const struct qiring_ticket *t,
-		    unsigned long options)
+static void __qr_publish(struct qiring *r, const struct qiring_ticket *t,
+			 unsigned long options)
 {
+	u64 w = t->pos + t->count, q;
 	struct qiring_desc wd = {};
-	u64 w, q;
-
-	if (unlikely(!t))
-		return;
-	w = t->pos + t->count;
 
 	/* The wait's status data is DONE tagged with this lap (H1, H4). */
 	wd.qw0 = QIRING_IWD_STATUS_DATA(qr_word(r, w, QIRING_DONE)) |
@@ -906,40 +928,120 @@ void qiring_publish(struct qiring *r, const struct qiring_ticket *t,
 }
 
 /**
- * qiring_poll() - has a published submission completed? (split API)
+ * qiring_publish() - hand a written reservation to the hardware (split API)
  * @r: the ring
- * @t: the ticket
+ * @t: the ticket, reserved and not yet published; every descriptor written
+ * @options: QIRING_OPT_WAIT_DRAIN sets the wait descriptor's PRQ-drain bit
  *
- * Context: any context; never sleeps.
- * Return: 0 when the hardware completed it; -EINVAL when it completed and
- * one of its descriptors was invalid (IQE), or for a NULL @t; -EAGAIN when
- * an ITE aborted it (release, reserve again and resubmit); -EINPROGRESS
- * otherwise.
+ * Appends the wait descriptor and publishes the submission: by the time
+ * this returns, IQT covers it or another CPU holding the doorbell lease
+ * will write IQT over it.
+ *
+ * Context: any context, interrupts disabled in the kernel; never sleeps.
+ * Return: 0, or -EINVAL for a ticket that is not reserved and unpublished
+ * in this epoch (NULL, published already, released, stale).
  */
-int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
+int qiring_publish(struct qiring *r, const struct qiring_ticket *t,
+		   unsigned long options)
 {
-	u64 w, q;
-	u32 v;
-
-	if (unlikely(!t))
+	if (unlikely(!qr_ticket_unpublished(r, t)))
 		return -EINVAL;
-	w = t->pos + t->count;
+	__qr_publish(r, t, options);
+	return 0;
+}
+
+/* ---- completion ---------------------------------------------------------- */
+
+/* A submission that carries a device-TLB invalidation (after its completion). */
+static bool qr_has_devtlb(const struct qiring *r, const struct qiring_ticket *t)
+{
+	u64 q, type;
+
+	for (q = t->pos; q < t->pos + t->count; q++) {
+		type = ((const struct qiring_desc *)qr_slot_desc(r, q))->qw0 &
+		       QIRING_TYPE_MASK;
+		if (type == QIRING_TYPE_DIOTLB || type == QIRING_TYPE_DEIOTLB)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The owner's view of its published submission; *v is the wait's word. An
+ * ITE for a departed device (GONE) ends a submission that carries a
+ * device-TLB invalidation with -ETIMEDOUT: its device will never answer,
+ * resubmitting would only time out again. Any other aborted submission is
+ * resubmitted.
+ */
+static int __qr_poll(struct qiring *r, const struct qiring_ticket *t, u32 *v)
+{
+	u64 w = t->pos + t->count, q;
+
 	/*
 	 * O12: pairs with the hardware's status write (every descriptor of
-	 * ours was executed before it) or with O7 (ABORT: the hardware is
-	 * done with every slot of ours).
+	 * ours was executed before it) or with O7 (ABORT, GONE: the hardware
+	 * is done with every slot of ours).
 	 */
-	v = smp_load_acquire(qr_slot_word(r, w));
-
-	if (likely(v == qr_word(r, w, QIRING_DONE))) {
+	*v = smp_load_acquire(qr_slot_word(r, w));
+	if (likely(*v == qr_word(r, w, QIRING_DONE))) {
 		for (q = t->pos; q < w; q++)
 			if (READ_ONCE(*qr_slot_word(r, q)) == qr_word(r, q, QIRING_BAD))
 				return -EINVAL;
 		return 0;
 	}
-	if (v == qr_word(r, w, QIRING_ABORT))
+	if (*v == qr_word(r, w, QIRING_ABORT))
 		return -EAGAIN;
+	if (*v == qr_word(r, w, QIRING_GONE))
+		return qr_has_devtlb(r, t) ? -ETIMEDOUT : -EAGAIN;
 	return -EINPROGRESS;
+}
+
+/**
+ * qiring_poll() - has a published submission completed? (split API)
+ * @r: the ring
+ * @t: the ticket
+ *
+ * While the submission is in flight, also polls FSTS (at most one caller
+ * per fault_poll_ns across the ring) and handles queue faults, so that
+ * polling until the result is not -EINPROGRESS ends after a fault too.
+ *
+ * Context: any context; never sleeps.
+ * Return: 0 when the hardware completed it; -EINVAL when it completed and
+ * one of its descriptors was invalid (IQE), or for a ticket that is not
+ * published and unreleased in this epoch; -EAGAIN when an ITE aborted it
+ * (release, reserve again and resubmit); -ETIMEDOUT when an ITE aborted it,
+ * the embedder reports the device that did not answer gone and the
+ * submission carries a device-TLB invalidation (release, do not resubmit);
+ * -EINPROGRESS otherwise.
+ */
+int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
+{
+	u64 w;
+	u32 v;
+	int rc;
+
+	if (unlikely(!qr_ticket_ok(r, t)))
+		return -EINVAL;
+	rc = __qr_poll(r, t, &v);
+	if (rc != -EINPROGRESS)
+		return rc;
+	w = t->pos + t->count;
+	if (v != qr_word(r, w, QIRING_WAIT))
+		return -EINVAL;		/* not published, or released */
+	qr_poll_faults(r, ktime_get_ns());
+	return __qr_poll(r, t, &v);
+}
+
+static int qr_wait(struct qiring *r, const struct qiring_ticket *t, u64 deadline)
+{
+	struct qr_waitstate ws = { .deadline = deadline };
+	u32 v;
+	int rc;
+
+	while ((rc = __qr_poll(r, t, &v)) == -EINPROGRESS)
+		if (qr_wait_tick(r, &ws, t->pos + t->count, false))
+			return -ETIMEDOUT;
+	return rc;
 }
 
 /**
@@ -948,27 +1050,23 @@ int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
  * @t: the ticket
  * @timeout_ns: give up after this many nanoseconds; 0 waits for ever
  *
- * Spins on qiring_poll(), polling FSTS (at most one waiter per
+ * Spins on the completion, polling FSTS (at most one waiter per
  * fault_poll_ns) and reporting a stall every stall_ns.
  *
  * Context: any context, interrupts disabled in the kernel; never sleeps.
- * Return: as qiring_poll(), never -EINPROGRESS; -ETIMEDOUT when
- * @timeout_ns passed first (the submission stays in flight).
+ * Return: as qiring_poll(), never -EINPROGRESS; -ETIMEDOUT also when
+ * @timeout_ns passed first: the submission is still in flight and the
+ * caller still owns the ticket (wait again, or poll until done, then
+ * release it).
  */
 int qiring_wait_timeout(struct qiring *r, const struct qiring_ticket *t,
 			u64 timeout_ns)
 {
-	struct qr_waitstate ws = {};
-	int rc;
+	int rc = qiring_poll(r, t);
 
-	while ((rc = qiring_poll(r, t)) == -EINPROGRESS) {
-		qr_wait_tick(r, &ws, t->pos + t->count, false);
-		if (timeout_ns && ws.start_ns &&
-		    !(ws.spins % QR_CLOCK_EVERY) &&
-		    ktime_get_ns() - ws.start_ns >= timeout_ns)
-			return -ETIMEDOUT;
-	}
-	return rc;
+	if (rc != -EINPROGRESS)
+		return rc;
+	return qr_wait(r, t, timeout_ns ? ktime_get_ns() + timeout_ns : 0);
 }
 
 /**
@@ -990,43 +1088,61 @@ int qiring_wait(struct qiring *r, const struct qiring_ticket *t)
  * @t: the ticket
  *
  * Exactly once per published ticket, after qiring_poll() returned 0,
- * -EINVAL or -EAGAIN.
+ * -EINVAL, -EAGAIN or -ETIMEDOUT.
  *
  * Context: any context; never sleeps.
  * Return: 0; -EBUSY while the submission is in flight; -EINVAL for a ticket
- * that is not a finished submission of this lap (never published, already
- * released) or a NULL @t.
+ * that is not a finished submission of this epoch (never published, already
+ * released, from before the last enable) or a NULL @t.
  */
 int qiring_release(struct qiring *r, const struct qiring_ticket *t)
 {
-	u64 w, q;
+	u64 w;
 	u32 v;
 
-	if (unlikely(!t))
+	if (unlikely(!qr_ticket_ok(r, t)))
 		return -EINVAL;
 	w = t->pos + t->count;
 	v = READ_ONCE(*qr_slot_word(r, w));
 
 	/* Only a finished submission of this lap is its owner's to free (H4). */
-	if (v == qr_word(r, w, QIRING_DESC) || v == qr_word(r, w, QIRING_WAIT))
+	if (v == qr_word(r, w, QIRING_WAIT))
 		return -EBUSY;
-	if (v != qr_word(r, w, QIRING_DONE) && v != qr_word(r, w, QIRING_ABORT))
+	if (v != qr_word(r, w, QIRING_DONE) && v != qr_word(r, w, QIRING_ABORT) &&
+	    v != qr_word(r, w, QIRING_GONE))
 		return -EINVAL;
-	/*
-	 * O3: pairs with O4 in qiring_reclaim(). Our reads of the slots, and
-	 * the hardware's (ordered before O12), happen before a new owner's
-	 * writes.
-	 */
-	for (q = t->pos; q <= w; q++) {
-		/* O3, each slot of the submission */
-		smp_store_release(qr_slot_word(r, q), qr_word(r, q, QIRING_FREE));
-	}
+	qr_release(r, t->pos, w);
 	return 0;
+}
+
+/* ---- submission ------------------------------------------------------- */
+
+/*
+ * The owner's deadline passed with its submission in flight. If it finished
+ * after all, end it as usual (a completion counts; an abort is not retried
+ * past the deadline). Otherwise leave it to the ring: the orphan word says
+ * which slots it holds, and the reclaimer that finds it once the hardware
+ * is done with it releases them (O16). The owner never touches them again.
+ */
+static int qr_orphan(struct qiring *r, const struct qiring_ticket *t)
+{
+	u32 v;
+	int rc = __qr_poll(r, t, &v);
+
+	if (rc != -EINPROGRESS) {
+		qr_release(r, t->pos, t->pos + t->count);
+		return rc == -EAGAIN ? -ETIMEDOUT : rc;
+	}
+	/* O16: pairs with the acquire in qr_free_orphan(). */
+	smp_store_release(qr_orphan_word(r, t->pos), t->count + 1);
+	atomic64_inc(&r->orphans);
+	return -ETIMEDOUT;
 }
 
 static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 		     unsigned int count, unsigned long options, u64 timeout_ns)
 {
+	u64 deadline = timeout_ns ? ktime_get_ns() + timeout_ns : 0;
 	struct qiring_ticket t;
 	unsigned int i;
 	int rc;
@@ -1037,19 +1153,25 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 	if (unlikely(!qr_enter(r)))
 		return -ENODEV;
 	for (;;) {
-		rc = qr_reserve(r, count, &t);
+		rc = qr_reserve(r, count, &t, deadline);
 		if (rc)
 			break;
 		for (i = 0; i < count; i++)
 			qr_put_desc(r, t.pos + i, &desc[i]);
-		qiring_publish(r, &t, options);
-		rc = qiring_wait_timeout(r, &t, timeout_ns);
-		if (rc == -ETIMEDOUT)
-			break;	/* still in flight: the ticket stays owned */
-		qiring_release(r, &t);
+		__qr_publish(r, &t, options);
+		rc = qr_wait(r, &t, deadline);
+		if (rc == -ETIMEDOUT) {
+			rc = qr_orphan(r, &t);
+			break;
+		}
+		qr_release(r, t.pos, t.pos + t.count);
 		if (rc != -EAGAIN)
 			break;
 		atomic64_inc(&r->restarts);	/* ITE: resubmit */
+		if (deadline && ktime_get_ns() >= deadline) {
+			rc = -ETIMEDOUT;	/* one deadline for every attempt */
+			break;
+		}
 	}
 	qr_leave();
 	return rc;
@@ -1070,7 +1192,10 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
  * Context: any context, interrupts disabled in the kernel; never sleeps.
  * Return: 0; -EINVAL when the hardware flagged one of these descriptors
  * invalid (IQE), or for bad arguments (@count > slots - 2, @desc NULL with
- * @count > 0); -ENODEV when the ring is disabled.
+ * @count > 0); -ETIMEDOUT when an ITE aborted it, the embedder reports the
+ * device that did not answer gone (struct qiring_hw_ops.ite_target_gone)
+ * and it carries a device-TLB invalidation (not resubmitted); -ENODEV when
+ * the ring is disabled.
  */
 int qiring_submit_sync(struct qiring *r, const struct qiring_desc *desc,
 		       unsigned int count, unsigned long options)
@@ -1084,18 +1209,164 @@ int qiring_submit_sync(struct qiring *r, const struct qiring_desc *desc,
  * @desc: @count descriptors
  * @count: descriptors, at most slots - 2
  * @options: QIRING_OPT_* flags
- * @timeout_ns: give up waiting for the completion after this many
- *	nanoseconds; 0 waits for ever
+ * @timeout_ns: the whole call's bound, in nanoseconds, from its start:
+ *	waiting for room, waiting for the completion and every restart after
+ *	an ITE; 0 waits for ever
  *
  * Context: any context, interrupts disabled in the kernel; never sleeps.
  * Return: as qiring_submit_sync(), or -ETIMEDOUT when @timeout_ns passed
- * first; the submission then stays in flight.
+ * first. The caller then owns nothing: a submission still in flight is
+ * left to the ring, which frees its slots once the hardware is done with
+ * it; whether the hardware executed it is not known.
  */
 int qiring_submit_timeout(struct qiring *r, const struct qiring_desc *desc,
 			  unsigned int count, unsigned long options,
 			  u64 timeout_ns)
 {
 	return qr_submit(r, desc, count, options, timeout_ns);
+}
+
+/* ---- lifecycle: disable, enable, destroy ------------------------------- */
+
+/*
+ * Every submitter is quiet or gone. Reclaim; while an orphan holds the
+ * frontier, wait (up to stall_ns, handling faults) for the hardware to
+ * finish it. A split-API ticket still held is the caller's to release.
+ */
+static int qr_drain(struct qiring *r, bool can_wait)
+{
+	struct qr_waitstate ws = {};
+	s64 c;
+
+	for (;;) {
+		qiring_reclaim(r);
+		c = atomic64_read(&r->cons);
+		if (c == atomic64_read(&r->prod))
+			return 0;
+		if (!can_wait || !READ_ONCE(*qr_orphan_word(r, c)))
+			return -EBUSY;
+		if (!ws.deadline)
+			ws.deadline = ktime_get_ns() + r->stall_ns;
+		if (qr_wait_tick(r, &ws, c, false))
+			return -EBUSY;
+	}
+}
+
+static int qr_quiesce(struct qiring *r, u32 state, bool wait)
+{
+	/*
+	 * No ordering needed: synchronize_rcu() below waits for every section
+	 * that may have seen the old value, and a section that starts after
+	 * it returns sees the new one (RCU's grace-period guarantee).
+	 */
+	WRITE_ONCE(r->enabled, state);
+	if (wait)
+		synchronize_rcu();
+	return qr_drain(r, wait);
+}
+
+/**
+ * qiring_disable() - stop accepting submissions and wait for the ring to drain
+ * @r: the ring
+ *
+ * New submissions and reservations get -ENODEV. Waits (an RCU grace period)
+ * for every submitter already inside the ring to leave, then up to stall_ns
+ * for the hardware to finish submissions whose owners timed out.
+ * Submitters wait for the hardware, so the unit must still be running.
+ *
+ * Context: process context, may sleep. Not concurrent with qiring_enable(),
+ * qiring_disable_nowait() or qiring_destroy().
+ * Return: 0 when the ring is quiescent with every slot released: the
+ * embedder may stop the unit. -EBUSY when split-API tickets reserved before
+ * the call are not yet released, or the hardware did not finish a timed-out
+ * submission in time; the ring stays disabled, call again later. -EINVAL
+ * for a NULL or destroyed ring.
+ */
+int qiring_disable(struct qiring *r)
+{
+	if (!r)
+		return -EINVAL;
+	if (READ_ONCE(r->enabled) == QR_DESTROYED)
+		return -EINVAL;
+	return qr_quiesce(r, QR_DISABLED, true);
+}
+
+/**
+ * qiring_disable_nowait() - qiring_disable() without waiting
+ * @r: the ring
+ *
+ * For callers that exclude submitters by other means, such as the resume
+ * path (dmar_reenable_qi()), which runs on one CPU with interrupts off and
+ * cannot sleep. No grace period, no wait for the hardware.
+ *
+ * Context: any context; never sleeps.
+ * Return: 0 when every slot is released, else -EBUSY (someone is still
+ * inside, or a timed-out submission is still in flight). -EINVAL for a
+ * NULL or destroyed ring.
+ */
+int qiring_disable_nowait(struct qiring *r)
+{
+	if (!r)
+		return -EINVAL;
+	if (READ_ONCE(r->enabled) == QR_DESTROYED)
+		return -EINVAL;
+	return qr_quiesce(r, QR_DISABLED, false);
+}
+
+/**
+ * qiring_destroy() - disable the ring for good
+ * @r: the ring
+ *
+ * qiring_disable(), after which the ring's memory (struct qiring, the queue
+ * and the status words) may be freed once no thread can still call in.
+ * Callers that might still reach the struct must be excluded by the
+ * embedder; those that do before it is freed get -ENODEV.
+ *
+ * Context: process context, may sleep.
+ * Return: as qiring_disable().
+ */
+int qiring_destroy(struct qiring *r)
+{
+	if (!r)
+		return -EINVAL;
+	return qr_quiesce(r, QR_DESTROYED, true);
+}
+
+/**
+ * qiring_enable() - restart a disabled ring at slot 0 of a new epoch
+ * @r: the ring
+ *
+ * Every slot is free afterwards. The embedder resets the unit first
+ * (IQH = IQT = 0), as the hardware restarts from slot 0 when queued
+ * invalidation is re-enabled (dmar_reenable_qi()). Positions go on from
+ * the next multiple of the ring size: tickets of earlier epochs never
+ * match again.
+ *
+ * Context: any context; never sleeps. Not concurrent with qiring_disable()
+ * or qiring_destroy().
+ * Return: 0; -EBUSY if the ring is enabled or a ticket is still not
+ * released; -EINVAL for a NULL or destroyed ring.
+ */
+int qiring_enable(struct qiring *r)
+{
+	u64 p;
+	u32 e;
+
+	if (!r)
+		return -EINVAL;
+	e = READ_ONCE(r->enabled);
+	if (e == QR_DESTROYED)
+		return -EINVAL;
+	if (e == QR_ENABLED)
+		return -EBUSY;
+	/* A disable that returned -EBUSY left tickets in flight. */
+	if (qr_drain(r, false))
+		return -EBUSY;
+	p = atomic64_read(&r->prod);
+	qr_reset_positions(r, (p + r->mask) & ~(u64)r->mask);
+	/* O14: pairs with O13 in qr_enter(). */
+	smp_store_release(&r->enabled, QR_ENABLED);
+	return 0;
 }
 
 /**
@@ -1118,4 +1389,5 @@ void qiring_get_stats(const struct qiring *r, struct qiring_stats *out)
 	out->ite = atomic64_read(&r->ite);
 	out->ice = atomic64_read(&r->ice);
 	out->stalls = atomic64_read(&r->stalls);
+	out->orphans = atomic64_read(&r->orphans);
 }

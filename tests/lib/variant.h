@@ -55,6 +55,9 @@ struct qr_variant {
 		      unsigned int count, unsigned long options);
 	/* The variant's reclaim, run as its submitters run it (under its lock). */
 	unsigned int (*reclaim)(struct qr_vring *v);
+	/* Free slots, counting the one-slot gap, as Linux's free_cnt: an
+	 * empty ring reports slots (qiring_free_slots() + 1 for the core,
+	 * which counts what the largest reservation could take). */
 	unsigned int (*free_slots)(struct qr_vring *v);
 	void (*counters)(struct qr_vring *v, struct qr_vcounters *c);
 };

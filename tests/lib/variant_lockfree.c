@@ -88,7 +88,7 @@ static unsigned int lf_reclaim(struct qr_vring *v)
 
 static unsigned int lf_free_slots(struct qr_vring *v)
 {
-	return qiring_free_slots(&v->ring);
+	return qiring_free_slots(&v->ring) + 1;	/* the gap too, as free_cnt */
 }
 
 static void lf_counters(struct qr_vring *v, struct qr_vcounters *c)

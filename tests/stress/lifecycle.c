@@ -16,7 +16,7 @@
  * Checked: every submission that returned 0 ran exactly once, in its
  * submitter's order, its descriptors in index order; none that returned
  * -ENODEV ran; no other return value; every disable found the ring
- * quiescent (free_slots == slots, IQH == IQT).
+ * quiescent (free_slots == slots - 1, IQH == IQT).
  *
  * usage: lifecycle THREADS PER_THREAD CYCLES
  */
@@ -220,7 +220,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		rc = qiring_disable(&ring);
-		if (rc || qiring_free_slots(&ring) != SLOTS ||
+		if (rc || qiring_free_slots(&ring) != SLOTS - 1 ||
 		    qr_dev_read_head(dev) != qr_dev_read_tail(dev)) {
 			fprintf(stderr, "lifecycle: cycle %u: disable %d, %u free, "
 				"IQH %u IQT %u\n", c, rc, qiring_free_slots(&ring),

@@ -219,7 +219,7 @@ static void test_submit_sync_counts(u32 dsize)
 	CHECK(st.submissions == k);
 	CHECK(st.tail_writes == k);
 	CHECK(st.restarts == 0 && st.iqe == 0 && st.ite == 0);
-	CHECK(qiring_free_slots(&f->ring) == 64);
+	CHECK(qiring_free_slots(&f->ring) == 63);
 	teardown(f);
 }
 
@@ -238,7 +238,7 @@ static void test_bad_arguments_leave_ring_usable(void)
 	CHECK(qiring_reserve(&f->ring, 15, &t) == -EINVAL);
 	CHECK(qiring_reserve(&f->ring, 1, NULL) == -EINVAL);
 	CHECK(nev(f) == 0);
-	CHECK(qiring_free_slots(&f->ring) == 16);
+	CHECK(qiring_free_slots(&f->ring) == 15);
 	CHECK(qiring_submit_sync(&f->ring, NULL, 0, 0) == 0);		/* a drain */
 	CHECK(qiring_submit_sync(&f->ring, d, 14, 0) == 0);		/* the largest */
 	CHECK(nev(f) == 1 + 15);
@@ -270,15 +270,15 @@ static void test_split_api_lifecycle(void)
 	CHECK(qr_dev_read_tail(f->dev) == 3);
 	CHECK(qiring_poll(&f->ring, &t) == -EINPROGRESS);
 	CHECK(qiring_release(&f->ring, &t) == -EBUSY);		/* in flight: not yours yet */
-	CHECK(qiring_free_slots(&f->ring) == 13);
+	CHECK(qiring_free_slots(&f->ring) == 12);
 	qr_dev_run(f->dev);
 	CHECK(nev(f) == 3);
 	CHECK(qiring_poll(&f->ring, &t) == 0);
 	CHECK(qiring_wait(&f->ring, &t) == 0);
-	CHECK(qiring_free_slots(&f->ring) == 13);		/* done, not released */
+	CHECK(qiring_free_slots(&f->ring) == 12);		/* done, not released */
 	CHECK(qiring_release(&f->ring, &t) == 0);
 	CHECK(qiring_release(&f->ring, &t) == -EINVAL);		/* twice */
-	CHECK(qiring_free_slots(&f->ring) == 16);
+	CHECK(qiring_free_slots(&f->ring) == 15);
 	teardown(f);
 }
 
@@ -312,10 +312,10 @@ static void test_publish_in_order_and_coalesced(void)
 	/* B finishing first cannot free A's slots: reclaim stops at A (H4). */
 	CHECK(qiring_release(&f->ring, &b) == 0);
 	CHECK(qiring_reclaim(&f->ring) == 0);
-	CHECK(qiring_free_slots(&f->ring) == 13);
+	CHECK(qiring_free_slots(&f->ring) == 12);
 	CHECK(qiring_release(&f->ring, &a) == 0);
 	CHECK(qiring_reclaim(&f->ring) == 3);
-	CHECK(qiring_free_slots(&f->ring) == 16);
+	CHECK(qiring_free_slots(&f->ring) == 15);
 	teardown(f);
 }
 
@@ -331,15 +331,15 @@ static void test_stale_free_is_not_reclaimed(void)
 
 	for (i = 0; i < 6; i++)			/* 6 lone waits: 1.5 laps */
 		CHECK(qiring_submit_sync(&f->ring, NULL, 0, 0) == 0);
-	CHECK(qiring_free_slots(&f->ring) == 4);
+	CHECK(qiring_free_slots(&f->ring) == 3);
 	CHECK(qiring_reserve(&f->ring, 0, &t) == 0);
 	CHECK(t.pos == 6);
 	CHECK(qiring_reclaim(&f->ring) == 0);	/* slot 2 reads FREE of lap 0 */
-	CHECK(qiring_free_slots(&f->ring) == 3);
+	CHECK(qiring_free_slots(&f->ring) == 2);
 	qiring_publish(&f->ring, &t, 0);
 	CHECK(qiring_wait(&f->ring, &t) == 0);
 	CHECK(qiring_release(&f->ring, &t) == 0);
-	CHECK(qiring_free_slots(&f->ring) == 4);
+	CHECK(qiring_free_slots(&f->ring) == 3);
 	teardown(f);
 }
 
@@ -365,7 +365,7 @@ static void test_iqe_returns_einval_to_owner_only(u32 bad_index)
 	for (i = 0; i < n && i < MAX_EVENTS; i++)
 		if (f->ev[i].kind == QR_DEV_IQE)
 			CHECK(f->ev[i].slot == bad_index);
-	CHECK(qiring_free_slots(&f->ring) == 16);
+	CHECK(qiring_free_slots(&f->ring) == 15);
 	teardown(f);
 }
 
@@ -385,7 +385,7 @@ static void test_ite_aborts_and_restarts(void)
 	qr_dev_get_counters(f->dev, &dc);
 	CHECK(dc.ite == 1 && dc.aborted_waits == 1);
 	CHECK(dc.waits_written == 1);
-	CHECK(qiring_free_slots(&f->ring) == 16);
+	CHECK(qiring_free_slots(&f->ring) == 15);
 	CHECK(qiring_submit_sync(&f->ring, d, 2, 0) == 0);
 	teardown(f);
 }
@@ -458,7 +458,7 @@ static void test_full_ring_stall_is_reported(void)
 	CHECK(qiring_release(&f->ring, &t) == 0);
 	pthread_join(th, NULL);
 	CHECK(rs.rc == 0);
-	CHECK(qiring_free_slots(&f->ring) == 4);
+	CHECK(qiring_free_slots(&f->ring) == 3);
 	teardown(f);
 }
 
@@ -505,7 +505,7 @@ static void test_device_stall_is_reported(void)
 	qr_dev_run(f->dev);				/* the hardware wakes up */
 	pthread_join(th, NULL);
 	CHECK(rs.rc == 0);
-	CHECK(qiring_free_slots(&f->ring) == 16);
+	CHECK(qiring_free_slots(&f->ring) == 15);
 	teardown(f);
 }
 
@@ -550,13 +550,16 @@ static void test_lifecycle_api(void)
 	CHECK(qiring_wait(&f->ring, &t) == 0);
 	CHECK(qiring_release(&f->ring, &t) == 0);
 	CHECK(qiring_disable(&f->ring) == 0);
-	CHECK(qiring_free_slots(&f->ring) == 16);
+	CHECK(qiring_free_slots(&f->ring) == 15);
 	CHECK(qr_dev_read_head(f->dev) == qr_dev_read_tail(f->dev));
 
-	/* Resume: unit reset, ring restarts at position 0. */
+	/*
+	 * Resume: unit reset, the ring restarts at slot 0 of a new epoch.
+	 * Three submissions took positions 0..5; the epoch starts at 16.
+	 */
 	qr_dev_set_queue(f->dev, f->desc, 16, 16, f->status, qiring_status_words(16));
 	CHECK(qiring_enable(&f->ring) == 0);
-	CHECK(qiring_reserve(&f->ring, 2, &u) == 0 && u.pos == 0);
+	CHECK(qiring_reserve(&f->ring, 2, &u) == 0 && u.pos == 16);
 	CHECK(qiring_write(&f->ring, &u, 0, &d) == 0);
 	CHECK(qiring_write(&f->ring, &u, 1, &d) == 0);
 	qiring_publish(&f->ring, &u, 0);

@@ -82,6 +82,7 @@ enum qiring_slot_state {
 	QIRING_DONE = 3,	/* the hardware's status write: complete */
 	QIRING_ABORT = 4,	/* fault path: wait aborted by an ITE */
 	QIRING_BAD = 5,		/* fault path: descriptor flagged by IQE */
+	QIRING_GONE = 6,	/* fault path: wait aborted by an ITE whose device is gone */
 };
 
 #define QIRING_STATE_BITS	3
@@ -121,6 +122,15 @@ struct qiring_desc {
  * @clear_fault: write 1 to clear the given FSTS bits.
  * @relax: called once per wait-loop iteration; NULL means cpu_relax(). A
  *	userspace device model may use it to make progress.
+ * @ite_target_gone: optional. Asked once per ITE by the fault handler,
+ *	while ITE is still set (the IQER ITE source-id is valid only then:
+ *	VT-d spec 11.4.9.9): true when the device whose device-TLB
+ *	invalidation timed out is no longer present (Linux 6.12
+ *	qi_check_fault(): device_rbtree_find(), pci_device_is_present()). The
+ *	submissions that ITE aborted then end with -ETIMEDOUT instead of
+ *	being resubmitted, if they carry a device-TLB invalidation; the others
+ *	are resubmitted as after any ITE. NULL: every aborted submission is
+ *	resubmitted (Linux 6.1).
  *
  * Register values are slot indices (0 .. slots - 1); the embedder shifts
  * them into byte offsets. The tail write is the only indirect call on the
@@ -132,6 +142,7 @@ struct qiring_hw_ops {
 	u32 (*read_fault)(void *hw);
 	void (*clear_fault)(void *hw, u32 bits);
 	void (*relax)(void *hw);
+	bool (*ite_target_gone)(void *hw);
 };
 
 /* Who a stalled waiter is waiting for. */
@@ -168,7 +179,8 @@ struct qiring_stall {
  *	QIRING_MAX_SLOTS (Linux: QI_LENGTH, 256)
  * @desc_size: 16, or 32 in scalable mode (1 << qi_shift())
  * @desc: the queue, @slots * @desc_size bytes, as programmed in IQA
- * @status: qiring_status_words(@slots) 32-bit words, 4-byte aligned
+ * @status: qiring_status_words(@slots) 32-bit words, 4-byte aligned,
+ *	zeroed or not: the ring writes them
  * @status_dma: bus address of @status[0], as the hardware writes it
  * @ops: the unit's registers
  * @hw: first argument of every @ops call
@@ -202,6 +214,7 @@ struct qiring_config {
  * @ite: ITE faults handled
  * @ice: ICE faults cleared
  * @stalls: stall reports issued
+ * @orphans: submissions whose owner's deadline passed while in flight
  */
 struct qiring_stats {
 	u64 submissions;
@@ -213,6 +226,7 @@ struct qiring_stats {
 	u64 ite;
 	u64 ice;
 	u64 stalls;
+	u64 orphans;
 };
 
 /**
@@ -238,13 +252,14 @@ struct qiring {
 	atomic64_t submissions;				/* ditto */
 
 	atomic64_t cons ____cacheline_aligned_in_smp;	/* reclaim frontier */
+	atomic64_t base;				/* first position of the epoch */
 
 	raw_spinlock_t fault_lock ____cacheline_aligned_in_smp;
 	atomic64_t fault_next_ns;			/* earliest next FSTS poll */
 	atomic64_t fault_reads;
 	atomic64_t restarts;
 	atomic64_t cas_retries;
-	atomic64_t iqe, ite, ice, stalls;
+	atomic64_t iqe, ite, ice, stalls, orphans;
 
 	/* read-mostly after qiring_init() */
 	u32 order ____cacheline_aligned_in_smp;
@@ -267,12 +282,13 @@ struct qiring {
  * qiring_status_words() - status words the embedder provides for a ring
  * @slots: number of slots
  *
- * Return: @slots + 1: one word per slot and a scratch word that the IQE
- * handler's replacement descriptor writes.
+ * Return: 2 * @slots + 1: one status word per slot (the hardware writes
+ * them, at status_dma), a scratch word that the IQE handler's replacement
+ * descriptor writes, and one orphan word per slot (software only).
  */
 static inline u32 qiring_status_words(u32 slots)
 {
-	return slots + 1;
+	return 2 * slots + 1;
 }
 
 int qiring_init(struct qiring *r, const struct qiring_config *cfg);
@@ -290,8 +306,8 @@ int qiring_submit_timeout(struct qiring *r, const struct qiring_desc *desc,
 int qiring_reserve(struct qiring *r, unsigned int count, struct qiring_ticket *t);
 int qiring_write(struct qiring *r, const struct qiring_ticket *t, unsigned int i,
 		 const struct qiring_desc *d);
-void qiring_publish(struct qiring *r, const struct qiring_ticket *t,
-		    unsigned long options);
+int qiring_publish(struct qiring *r, const struct qiring_ticket *t,
+		   unsigned long options);
 int qiring_poll(struct qiring *r, const struct qiring_ticket *t);
 int qiring_wait(struct qiring *r, const struct qiring_ticket *t);
 int qiring_wait_timeout(struct qiring *r, const struct qiring_ticket *t,
