@@ -27,7 +27,10 @@
  *      finishes;
  *   P6 at quiescence the free count matches the ring's contents, the
  *      device has nothing pending, and (lockfree) reclaim never looked
- *      past the allocation frontier.
+ *      past the allocation frontier;
+ *   P7 (lockfree) bounded publication work: every IQT write carries the
+ *      writer's own submission, so no submitter publishes for others
+ *      more than once per submission of its own.
  *
  * Usage: explore --variant V [options]; see usage().
  */
@@ -527,6 +530,26 @@ static void dev_exec(void *arg, u64 pos, const struct qiring_desc *d)
 	}
 }
 
+/*
+ * P7 (lockfree): bounded publication work. An IQT write carries the
+ * writer's own submission: a doorbell never publishes only for others, so
+ * a submitter writes IQT at most once per submission of its own.
+ */
+static void dev_tail(void *arg, u64 old, u64 new_)
+{
+	int actor = sim_actor();
+	u64 p;
+
+	if (!lockfree || actor < 0 || actor >= SIM_MAX_THREADS)
+		return;
+	for (p = old; p < new_; p++)
+		if (O.own[p & (C.slots - 1)].owner == actor &&
+		    O.own[p & (C.slots - 1)].pos == p)
+			return;
+	sim_fail("work bound: T%d wrote IQT %llu -> %llu, none of it its own",
+		 actor, (unsigned long long)old, (unsigned long long)new_);
+}
+
 static u64 dev_frontier(void *arg)
 {
 	return sim_peek(&ring->prod.counter, 8);
@@ -647,7 +670,7 @@ static void setup_schedule(void)
 {
 	static const struct simdev_hooks dh_lf = {
 		.on_publish = dev_publish, .on_exec = dev_exec,
-		.frontier = dev_frontier,
+		.on_tail = dev_tail, .frontier = dev_frontier,
 	};
 	static const struct simdev_hooks dh_hist = {
 		.on_publish = dev_publish, .on_exec = dev_exec,

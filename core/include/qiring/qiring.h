@@ -184,7 +184,8 @@ struct qiring_stall {
  * @status_dma: bus address of @status[0], as the hardware writes it
  * @ops: the unit's registers
  * @hw: first argument of every @ops call
- * @fault_poll_ns: minimum interval between FSTS reads by waiters (0: 20 us)
+ * @fault_poll_ns: a waiter reads FSTS only once it has waited this long, and
+ *	at most one waiter per interval across the ring (0: 100 us)
  * @stall_ns: report a waiter held longer than this (0: 1 s)
  * @stall_report: called with a report, from the waiter's context (may be NULL)
  * @stall_arg: first argument of @stall_report
@@ -264,8 +265,9 @@ struct qiring {
 	/* read-mostly after qiring_init() */
 	u32 order ____cacheline_aligned_in_smp;
 	u32 mask;
+	u32 reclaim_shift;
 	u32 desc_shift;
-	u8 *desc;
+	void *desc;
 	u32 *status;
 	u64 status_dma;
 	const struct qiring_hw_ops *ops;
