@@ -294,7 +294,11 @@ static inline u32 *sync_word(const struct qr_vring *r, u32 p)
 /* A 16-byte slot holds qw0/qw1 only: never write into the next slot. */
 static void queue_write(const struct qr_vring *r, u32 p, const struct qiring_desc *d)
 {
-	memcpy(Q_ENT(r, p), d, (size_t)1 << r->shift);
+	/* Fixed sizes, copied inline, as Linux's CMDQ_ENT_DWORDS loop is. */
+	if (r->shift == 4)
+		memcpy(Q_ENT(r, p), d, 16);
+	else
+		memcpy(Q_ENT(r, p), d, 32);
 }
 
 static u64 llq_read(struct qr_vring *r)
@@ -435,12 +439,30 @@ static int queue_poll(struct qr_vring *r, struct queue_poll *qp)
 	return -ETIMEDOUT;
 }
 
-/* FSTS for a stall report; FAULT if the unit is stopped on one. */
-static void stall_fault(struct qr_vring *r, struct qiring_stall *s)
+/*
+ * A wait loop has waited another stall_ns: report who holds it up, with
+ * FSTS. A wait for the device is held by a fault if the unit is stopped on
+ * one; a full queue whose IQH is past cons, by a sync waiter that has yet
+ * to leave cmdq->lock (nobody could refresh cons).
+ */
+static __attribute__((noinline, cold)) void
+stall(struct qr_vring *r, const struct queue_poll *qp, u32 waiter, u32 blocker,
+      enum qiring_blocker kind, bool reserving)
 {
-	s->fault = qr_dev_read_fault(r->dev);
-	if (s->fault & (QIRING_FSTS_IQE | QIRING_FSTS_ITE))
-		s->blocker = QIRING_BLOCKER_FAULT;
+	struct qiring_stall s = {
+		.waiter_seq = waiter, .blocker_seq = blocker,
+		.blocker_slot = Q_IDX(r, blocker), .age_ns = qp->age,
+		.blocker = kind, .reserving = reserving,
+	};
+
+	s.fault = qr_dev_read_fault(r->dev);
+	if (kind == QIRING_BLOCKER_DEVICE) {
+		if (s.fault & (QIRING_FSTS_IQE | QIRING_FSTS_ITE))
+			s.blocker = QIRING_BLOCKER_FAULT;
+		else if (reserving && qr_dev_read_head(r->dev) != s.blocker_slot)
+			s.blocker = QIRING_BLOCKER_OWNER_RELEASE;
+	}
+	report_stall(r, &s);
 }
 
 /* ---- cmdq->lock --------------------------------------------------------- */
@@ -582,18 +604,10 @@ static void __arm_smmu_cmdq_poll_set_valid_map(struct qr_vring *r, u32 sprod,
 
 			/* Acquire: the marked commands, for step 4d. */
 			while ((atomic_load_explicit(ptr, memory_order_acquire) &
-				mask) != valid) {
-				struct qiring_stall s = {
-					.waiter_seq = waiter, .blocker_seq = prod,
-					.blocker_slot = Q_IDX(r, prod),
-					.blocker = QIRING_BLOCKER_OWNER_WRITING,
-				};
-
-				if (queue_poll(r, &qp)) {
-					s.age_ns = qp.age;
-					report_stall(r, &s);
-				}
-			}
+				mask) != valid)
+				if (queue_poll(r, &qp))
+					stall(r, &qp, waiter, prod,
+					      QIRING_BLOCKER_OWNER_WRITING, false);
 		}
 		prod = queue_inc_prod_n(r, prod, limit - sbidx);
 	}
@@ -637,15 +651,9 @@ static int __arm_smmu_cmdq_poll_until_msi(struct qr_vring *r,
 		}
 		ret = queue_poll(r, &qp);
 		if (ret) {
-			struct qiring_stall s = {
-				.waiter_seq = llq->prod, .blocker_seq = llq->prod,
-				.blocker_slot = Q_IDX(r, llq->prod),
-				.age_ns = qp.age,
-				.blocker = QIRING_BLOCKER_DEVICE,
-			};
-
-			stall_fault(r, &s);
-			report_stall(r, &s);	/* "CMD_SYNC timeout" */
+			/* "CMD_SYNC timeout" */
+			stall(r, &qp, llq->prod, llq->prod, QIRING_BLOCKER_DEVICE,
+			      false);
 			break;
 		}
 	}
@@ -705,23 +713,10 @@ restart:
 		while (!queue_has_space(r, &llq, n + 2)) {
 			if (arm_smmu_cmdq_poll_until_not_full(r, &llq, &qp) ||
 			    (!queue_has_space(r, &llq, n + 2) &&
-			     queue_poll(r, &qp))) {
+			     queue_poll(r, &qp)))
 				/* "CMDQ timeout": report, keep waiting. */
-				struct qiring_stall s = {
-					.waiter_seq = llq.prod & ~CMDQ_PROD_OWNED_FLAG,
-					.blocker_seq = llq.cons,
-					.blocker_slot = Q_IDX(r, llq.cons),
-					.age_ns = qp.age, .reserving = true,
-					.blocker = QIRING_BLOCKER_DEVICE,
-				};
-
-				stall_fault(r, &s);
-				/* IQH past cons: a sync waiter has yet to leave. */
-				if (s.blocker != QIRING_BLOCKER_FAULT &&
-				    qr_dev_read_head(r->dev) != s.blocker_slot)
-					s.blocker = QIRING_BLOCKER_OWNER_RELEASE;
-				report_stall(r, &s);
-			}
+				stall(r, &qp, llq.prod & ~CMDQ_PROD_OWNED_FLAG,
+				      llq.cons, QIRING_BLOCKER_DEVICE, true);
 		}
 
 		head.cons = llq.cons;
@@ -772,18 +767,11 @@ restart:
 		/* a. Wait for previous owner to finish */
 		while (atomic_load_explicit(&r->owner_prod, memory_order_acquire) !=
 		       llq.prod) {
-			if (queue_poll(r, &qp4)) {
-				u32 op = atomic_load_explicit(&r->owner_prod,
-							      memory_order_relaxed);
-				struct qiring_stall s = {
-					.waiter_seq = llq.prod, .blocker_seq = op,
-					.blocker_slot = Q_IDX(r, op),
-					.age_ns = qp4.age,
-					.blocker = QIRING_BLOCKER_OWNER_WRITING,
-				};
-
-				report_stall(r, &s);
-			}
+			if (queue_poll(r, &qp4))
+				stall(r, &qp4, llq.prod,
+				      atomic_load_explicit(&r->owner_prod,
+							   memory_order_relaxed),
+				      QIRING_BLOCKER_OWNER_WRITING, false);
 		}
 
 		/* b. Stop gathering work by clearing the owned flag */
