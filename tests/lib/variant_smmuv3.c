@@ -118,8 +118,8 @@
  *    queue, step 5) calls qr_dev_relax() once per iteration, the strategy
  *    the other variants share (spin, yield every 64th); Linux's
  *    queue_poll() backs off with udelay() after ten spins, which is not
- *    modelled. The clock is read every 8th iteration (as variant_hist.c
- *    does; Linux's queue_poll() reads it every time): struct
+ *    modelled. The clock is read every 64th iteration, as the lockfree
+ *    core reads it (Linux's queue_poll() reads it every time): struct
  *    qr_vring_config's stall_ns bounds the completion wait, which then
  *    reports the stall and returns -ETIMEDOUT, as Linux's
  *    ARM_SMMU_POLL_TIMEOUT_US does; the other waits report every stall_ns
@@ -133,8 +133,9 @@
  *    itself, and it touches no shadow state of the queue. Here the handler
  *    is polled: at every clock read a waiter (any wait loop above) may claim
  *    the gerror word, which holds the time of the next FSTS read and a busy
- *    bit: at most one FSTS read per 20 us across all waiters (the lockfree
- *    core's default fault_poll_ns), and one handler at a time. FSTS is an
+ *    bit: at most one FSTS read per 20 us across all waiters, and only by a
+ *    waiter that has spun 64 times, the lockfree core's policy (its default
+ *    fault_poll_ns, its QR_CLOCK_EVERY); one handler at a time. FSTS is an
  *    MMIO read (a VM exit under a vIOMMU), never read per iteration.
  *    cmdq->lock cannot serialize it: the waiters a fault holds up are the
  *    shared holders, so the exclusive lock would never be free.
@@ -182,7 +183,7 @@
 
 #define FAULT_POLL_NS		20000ull	/* the lockfree core's default */
 #define GERROR_BUSY		1ull
-#define CLOCK_EVERY		8u		/* iterations between clock reads */
+#define CLOCK_EVERY		64u		/* iterations between clock reads */
 #define STAT_SHARDS		16u
 
 /*
