@@ -164,6 +164,18 @@ static void fx_clear(struct fixture *f)
 	pthread_mutex_unlock(&f->lock);
 }
 
+/*
+ * Wait for the device to finish the descriptor it may still be executing
+ * (qr_dev_run() takes the executor's lock): a device thread writes a wait's
+ * status before it moves IQH past the wait, and smmuv3 frees the queue only
+ * as far as IQH says, so right after a submission returns one slot may
+ * still be the device's.
+ */
+static void fx_settle(struct fixture *f)
+{
+	qr_dev_run(f->dev);
+}
+
 /* The next slot a submission will take: IQT, once the ring is idle. */
 static u32 fx_next_slot(struct fixture *f)
 {
@@ -352,6 +364,7 @@ static void test_basic(const struct qr_variant *v, enum qr_dev_mode mode,
 		CHECK(first == (long)expect_slot, "%s %s: ran from slot %ld, "
 		      "expected %u", v->name, what, first, expect_slot);
 		expect_slot = (expect_slot + count + 1) & 31;
+		fx_settle(f);
 		v->reclaim(f->ring);
 		CHECK(v->free_slots(f->ring) == 32, "%s %s: %u free slots after "
 		      "reclaim", v->name, what, v->free_slots(f->ring));
@@ -418,6 +431,7 @@ static void test_arg_errors(const struct qr_variant *v)
 	CHECK(rc == 0, "%s: lone wait without desc returned %d", v->name, rc);
 	CHECK(fx_nev(f) == 16, "%s: %u events after two submissions", v->name,
 	      fx_nev(f));
+	fx_settle(f);
 	v->reclaim(f->ring);
 	CHECK(v->free_slots(f->ring) == 16, "%s: %u free slots at the end",
 	      v->name, v->free_slots(f->ring));
@@ -631,6 +645,7 @@ static void test_ite(const struct qr_variant *v, enum qr_dev_mode mode)
 		CHECK(first >= 0 && first != (long)s, "%s: restart ran from slot "
 		      "%ld (the aborted one started at %u)", v->name, first, s);
 	}
+	fx_settle(f);
 	v->reclaim(f->ring);
 	CHECK(v->free_slots(f->ring) == 32, "%s: %u free slots after ITE",
 	      v->name, v->free_slots(f->ring));
@@ -850,6 +865,7 @@ static void test_threads(const struct qr_variant *v)
 	CHECK(!ok || (open < 0 && lone == want_lone), "%s: %u lone waits "
 	      "executed, %u submitted%s", v->name, lone, want_lone,
 	      open >= 0 ? ", a group left open" : "");
+	fx_settle(f);
 	v->reclaim(f->ring);
 	CHECK(v->free_slots(f->ring) == 64, "%s: %u free slots at quiescence",
 	      v->name, v->free_slots(f->ring));
