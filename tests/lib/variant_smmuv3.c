@@ -4,23 +4,21 @@
  * device model: arm_smmu_cmdq_issue_cmdlist() and its helpers from
  * drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c (6.1 and 6.12 run the same
  * algorithm; 6.12 only passes the cmdq explicitly for secondary queues).
- * Written from scratch; the function and step names are Linux's, so the two
- * can be read side by side. Linux's block comment, and its steps:
+ * Written from scratch; the function names are Linux's and the steps carry
+ * the numbers of the block comment above Linux's insertion code, so the two
+ * can be read side by side. In this file's words:
  *
- *	1. Allocate some space in the queue. At this point we also discover
- *	   whether the head of the queue is currently owned by another CPU,
- *	   or whether we are the owner.
- *	2. Write our commands into our allocated slots in the queue.
- *	3. Mark our slots as valid in arm_smmu_cmdq.valid_map.
- *	4. If we are an owner:
- *		a. Wait for the previous owner to finish.
- *		b. Mark the queue head as unowned, which tells us the range
- *		   that we are responsible for publishing.
- *		c. Wait for all commands in our owned range to become valid.
- *		d. Advance the hardware prod pointer.
- *		e. Tell the next owner we've finished.
- *	5. If we are inserting a CMD_SYNC (we may or may not have been an
- *	   owner), then we need to stick around until it has completed.
+ *	1. allocate: claim slots, and learn whether we own the queue head;
+ *	2. write the commands (and the sync) into the claimed slots;
+ *	3. mark the claimed slots in the valid map;
+ *	4. as the owner only:
+ *		a. wait until the previous owner is done;
+ *		b. clear the owned flag: the claims gathered so far are ours
+ *		   to publish;
+ *		c. wait until every gathered slot is marked valid;
+ *		d. advance the producer register over all of them;
+ *		e. let the next owner go;
+ *	5. wait for the sync to complete (every submitter, owner or not).
  *
  * What is kept as it is in Linux:
  *
@@ -548,8 +546,8 @@ static int arm_smmu_cmdq_poll_until_not_full(struct qr_vring *r,
 	int ret = 0;
 
 	/*
-	 * Try to update our copy of cons by grabbing exclusive cmdq access.
-	 * If that fails, spin until somebody else updates it for us.
+	 * Only the exclusive holder reads the hardware's consumer index; a
+	 * submitter that cannot get the lock waits for the next update.
 	 */
 	if (arm_smmu_cmdq_exclusive_trylock(r)) {
 		arm_smmu_cmdq_update_cons(r);
@@ -594,8 +592,8 @@ static void __arm_smmu_cmdq_poll_set_valid_map(struct qr_vring *r, u32 sprod,
 		mask = (~0ull >> (BITS_PER_LONG - limit)) & (~0ull << sbidx);
 
 		/*
-		 * The valid bit is the inverse of the wrap bit: a zeroed map
-		 * is invalid, and a lap's marks are invalid in the next lap.
+		 * A slot is valid when its bit differs from its wrap bit:
+		 * the zeroed map starts invalid, one toggle per lap.
 		 */
 		if (set) {
 			/* Release: our commands before the mark (dma_wmb()). */
@@ -614,13 +612,13 @@ static void __arm_smmu_cmdq_poll_set_valid_map(struct qr_vring *r, u32 sprod,
 	}
 }
 
-/* Mark all entries in the range [sprod, eprod) as valid */
+/* Step 3: toggle [sprod, eprod) to this lap's valid value. */
 static void arm_smmu_cmdq_set_valid_map(struct qr_vring *r, u32 sprod, u32 eprod)
 {
 	__arm_smmu_cmdq_poll_set_valid_map(r, sprod, eprod, true, 0);
 }
 
-/* Wait for all entries in the range [sprod, eprod) to become valid */
+/* Step 4c: spin until [sprod, eprod) all read this lap's valid value. */
 static void arm_smmu_cmdq_poll_valid_map(struct qr_vring *r, u32 sprod,
 					 u32 eprod)
 {
@@ -705,7 +703,7 @@ static int arm_smmu_cmdq_issue_cmdlist(struct qr_vring *r,
 	int ret;
 
 restart:
-	/* 1. Allocate some space in the queue: n, the sync, the VT-d gap. */
+	/* 1. Allocate: n commands, the sync, and the VT-d gap. */
 	memset(&qp, 0, sizeof(qp));
 	llq.val = llq_read(r);
 	for (;;) {
@@ -739,7 +737,7 @@ restart:
 	start = llq.prod;
 	skipped = atomic_load_explicit(&r->skipped, memory_order_relaxed);
 
-	/* 2. Write our commands into the queue, then our sync. */
+	/* 2. The commands, then the sync. */
 	for (i = 0; i < n; i++)
 		queue_write(r, queue_inc_prod_n(r, llq.prod, i), &cmds[i]);
 	prod = queue_inc_prod_n(r, llq.prod, n);
@@ -751,21 +749,20 @@ restart:
 	cmd_sync.qw1 = (u64)(uintptr_t)sync_word(r, prod);
 	queue_write(r, prod, &cmd_sync);
 	/*
-	 * In order to determine completion of our CMD_SYNC, we must ensure
-	 * that the queue can't wrap twice without us noticing. We achieve
-	 * that by taking the cmdq lock as shared before marking our slot as
-	 * valid.
+	 * Held shared from before our slots are valid until our sync is seen:
+	 * nobody can move cons past our sync meanwhile, so our slot is not
+	 * reused (the queue does not lap us) before we read its completion.
 	 */
 	arm_smmu_cmdq_shared_lock(r);
 
-	/* 3. Mark our slots as valid, ensuring commands are visible first */
+	/* 3. Mark the slots valid (release: the commands come first). */
 	arm_smmu_cmdq_set_valid_map(r, llq.prod, head.prod);
 
-	/* 4. If we are the owner, take control of the SMMU hardware */
+	/* 4. The owner publishes everything gathered behind it. */
 	if (owner) {
 		struct queue_poll qp4 = { 0 };
 
-		/* a. Wait for previous owner to finish */
+		/* a. Until owner_prod reaches our first slot. */
 		while (atomic_load_explicit(&r->owner_prod, memory_order_acquire) !=
 		       llq.prod) {
 			if (queue_poll(r, &qp4))
@@ -775,15 +772,14 @@ restart:
 				      QIRING_BLOCKER_OWNER_WRITING, false);
 		}
 
-		/* b. Stop gathering work by clearing the owned flag */
+		/* b. Clear OWNED; the old prod ends the range we publish. */
 		head.val = atomic_fetch_and_explicit(&r->llq, ~owned.val,
 						     memory_order_relaxed);
 		prod = head.prod & ~CMDQ_PROD_OWNED_FLAG;
 
 		/*
-		 * c. Wait for any gathered work to be written to the queue.
-		 * Note that we read our own entries so that we have the
-		 * ordering required by (d).
+		 * c. Every gathered slot valid; our own included, which gives
+		 * the ordering (acquire, here) the register write of d needs.
 		 */
 		arm_smmu_cmdq_poll_valid_map(r, llq.prod, prod);
 
@@ -791,14 +787,13 @@ restart:
 		qr_dev_write_tail(r->dev, Q_IDX(r, prod));
 
 		/*
-		 * e. Tell the next owner we're done. Make sure we've updated
-		 * the hardware first, so that we don't race to update prod and
-		 * potentially move it backwards.
+		 * e. After the register write, so that owners write IQT in
+		 * order and it never moves backwards.
 		 */
 		atomic_store_explicit(&r->owner_prod, prod, memory_order_release);
 	}
 
-	/* 5. We are inserting a CMD_SYNC: wait for it to complete */
+	/* 5. Every submission carries a sync: wait for ours. */
 	llq.prod = queue_inc_prod_n(r, llq.prod, n);
 	ret = __arm_smmu_cmdq_poll_until_msi(r, &llq);
 
@@ -811,8 +806,8 @@ restart:
 		ret = -EINVAL;
 
 	/*
-	 * Try to unlock the cmdq lock. This will fail if we're the last
-	 * reader, in which case we can safely update cmdq->q.llq.cons
+	 * Leave the lock. If we seem to be the only holder left, first store
+	 * our consumer index: no other sync is in flight to be overtaken.
 	 */
 	if (!arm_smmu_cmdq_shared_tryunlock(r)) {
 		llq_write_cons(r, llq.cons);
