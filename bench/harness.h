@@ -23,7 +23,7 @@ extern "C" {
  * read costs a third of a submission; every one otherwise).
  */
 struct qr_bench_case {
-	const char *variant;	/* locked, tbf, lockfree, legacy, ckring */
+	const char *variant;	/* locked, tbf, smmuv3, lockfree, legacy, ckring */
 	const char *profile;	/* null, instant, hw, viommu */
 	unsigned int threads;
 	unsigned int count;

@@ -12,7 +12,8 @@ the single run. Writes, in DATDIR:
       fault_reads/sub cas_retries/sub efficiency device_bound cpu_share
       fairness
   ratio-PROFILE.dat            threads, then lockfree/locked throughput for
-                               counts 0 1 4 16
+                               counts 0 1 4 16, then lockfree/smmuv3 for the
+                               same counts
 
 and with --md, markdown tables of everything plus a check of the targets.
 Only the standard library: jq is not assumed.
@@ -22,7 +23,9 @@ import os
 import sys
 
 PROFILES = ["null", "instant", "hw", "viommu"]
-VARIANTS = ["locked", "tbf", "lockfree", "ckring"]
+VARIANTS = ["locked", "tbf", "smmuv3", "lockfree", "ckring"]
+# The per-submission counter tables compare these, in this order.
+COMPARED = ["locked", "smmuv3", "lockfree"]
 COUNTS = [0, 1, 4, 16]
 THREADS = [1, 2, 4, 8]
 COLS = ["subs_per_s", "ns_per_sub", "p50_ns", "p99_ns", "max_ns",
@@ -73,13 +76,15 @@ def write_dat(rows, outdir):
                         f.write("# threads " + " ".join(COLS) + "\n")
                         f.write("\n".join(lines) + "\n")
         with open(os.path.join(outdir, "ratio-%s.dat" % p), "w") as f:
-            f.write("# threads lockfree/locked throughput for counts %s\n" %
+            f.write("# threads lockfree/locked throughput for counts %s, "
+                    "then lockfree/smmuv3 for the same counts\n" %
                     " ".join(map(str, COUNTS)))
             for t in THREADS:
                 vals = []
-                for c in COUNTS:
-                    r = ratio(rows, p, c, t, "subs_per_s")
-                    vals.append("%.4g" % r if r else "NaN")
+                for den in ("locked", "smmuv3"):
+                    for c in COUNTS:
+                        r = ratio(rows, p, c, t, "subs_per_s", den=den)
+                        vals.append("%.4g" % r if r else "NaN")
                 f.write("%d %s\n" % (t, " ".join(vals)))
 
 
@@ -132,37 +137,40 @@ def tables(ctx, rows, errors):
     w("")
     for p in PROFILES:
         vs = [v for v in VARIANTS if any((p, v, c, t) in rows for c in COUNTS for t in THREADS)]
-        w("### %s: throughput (submissions/s) and lockfree/locked" % p)
+        w("### %s: throughput (submissions/s), lockfree/locked and lockfree/smmuv3" % p)
         w("")
-        w("| count | threads | " + " | ".join(vs) + " | lockfree/locked | CPU share (min) |")
-        w("|---:|---:|" + "---:|" * len(vs) + "---:|---:|")
+        w("| count | threads | " + " | ".join(vs) +
+          " | lockfree/locked | lockfree/smmuv3 | CPU share (min) |")
+        w("|---:|---:|" + "---:|" * len(vs) + "---:|---:|---:|")
         for c in COUNTS:
             for t in THREADS:
                 if not any((p, v, c, t) in rows or (p, v, c, t) in errors for v in vs):
                     continue
                 r = ratio(rows, p, c, t, "subs_per_s")
+                rs = ratio(rows, p, c, t, "subs_per_s", den="smmuv3")
                 shares = [rows[(p, v, c, t)].get("cpu_share") for v in vs
                           if (p, v, c, t) in rows]
                 shares = [x for x in shares if x is not None]
-                w("| %d | %d | %s | %s | %s |" % (
+                w("| %d | %d | %s | %s | %s | %s |" % (
                     c, t, " | ".join(cell(rows, errors, (p, v, c, t),
                                           lambda b: fmt_rate(b["subs_per_s"])) for v in vs),
                     "%.2fx" % r if r else "",
+                    "%.2fx" % rs if rs else "",
                     "%.2f" % min(shares) if shares else ""))
         w("")
-        w("### %s: per-submission counters (locked / lockfree)" % p)
+        w("### %s: per-submission counters (%s)" % (p, " / ".join(COMPARED)))
         w("")
         w("| count | threads | p50 | p99 | tail writes/sub | fault reads/sub "
           "| CAS retries/sub | efficiency | fairness |")
         w("|---:|---:|---|---|---|---|---|---|---|")
         for c in COUNTS:
             for t in THREADS:
-                lk, lf = (p, "locked", c, t), (p, "lockfree", c, t)
-                if not any(k in rows or k in errors for k in (lk, lf)):
+                ks = [(p, v, c, t) for v in COMPARED]
+                if not any(k in rows or k in errors for k in ks):
                     continue
 
                 def pair(fn):
-                    return "%s / %s" % (cell(rows, errors, lk, fn), cell(rows, errors, lf, fn))
+                    return " / ".join(cell(rows, errors, k, fn) for k in ks)
                 w("| %d | %d | %s | %s | %s | %s | %s | %s | %s |" % (
                     c, t,
                     pair(lambda b: fmt_ns(b["p50_ns"])),
@@ -187,58 +195,69 @@ def targets(rows):
         return b[k] if b else None
 
     # 1. uncontended time per submission
-    rs = []
-    for p in ("null", "instant"):
-        for c in COUNTS:
-            r = ratio(rows, p, c, 1, "ns_per_sub")
-            if r:
-                rs.append("%s/c%d %.2fx" % (p, c, r))
-    w("- uncontended lockfree/locked time per submission (1 thread; target <= 1.0x): " +
-      ", ".join(rs))
+    for den in ("locked", "smmuv3"):
+        rs = []
+        for p in ("null", "instant"):
+            for c in COUNTS:
+                r = ratio(rows, p, c, 1, "ns_per_sub", den=den)
+                if r:
+                    rs.append("%s/c%d %.2fx" % (p, c, r))
+        if rs or den == "locked":
+            w("- uncontended lockfree/%s time per submission (1 thread; target <= 1.0x): %s" %
+              (den, ", ".join(rs)))
     # 2. hw, 2 submitters
-    rs = ["c%d %.2fx" % (c, ratio(rows, "hw", c, 2, "subs_per_s"))
-          for c in COUNTS if ratio(rows, "hw", c, 2, "subs_per_s")]
-    w("- hw, 2 submitters, lockfree/locked throughput (target >= 1.8x): " + ", ".join(rs))
-    # 3. tail writes per submission with >= 2 submitters
+    for den in ("locked", "smmuv3"):
+        rs = ["c%d %.2fx" % (c, ratio(rows, "hw", c, 2, "subs_per_s", den=den))
+              for c in COUNTS if ratio(rows, "hw", c, 2, "subs_per_s", den=den)]
+        if rs or den == "locked":
+            w("- hw, 2 submitters, lockfree/%s throughput (target >= 1.8x): %s" %
+              (den, ", ".join(rs)))
+    # 3. tail writes per submission with >= 2 submitters (smmuv3 coalesces too)
     for p in PROFILES:
-        vals = [get(p, "lockfree", c, t, "tail_writes_per_sub")
-                for c in COUNTS for t in THREADS if t >= 2]
-        vals = [x for x in vals if x is not None]
-        if vals:
-            w("- %s: lockfree tail writes/sub with >= 2 submitters (target <= 0.6): "
-              "%.3f .. %.3f" % (p, min(vals), max(vals)))
+        for v in ("lockfree", "smmuv3"):
+            vals = [get(p, v, c, t, "tail_writes_per_sub")
+                    for c in COUNTS for t in THREADS if t >= 2]
+            vals = [x for x in vals if x is not None]
+            if vals:
+                w("- %s: %s tail writes/sub with >= 2 submitters (%s): "
+                  "%.3f .. %.3f" % (p, v, "target <= 0.6" if v == "lockfree" else
+                                    "for comparison", min(vals), max(vals)))
     # 4. fault reads per submission
     for p in PROFILES:
-        vals = [(get(p, "lockfree", c, t, "fault_reads_per_sub"), c, t)
-                for c in COUNTS for t in THREADS]
-        vals = [x for x in vals if x[0] is not None]
-        if vals:
-            over = ["c%d/t%d %.2f" % (c, t, x) for x, c, t in vals if x > 0.1]
-            w("- %s: lockfree fault reads/sub (target <= 0.1): max %.3f%s" % (
-                p, max(x for x, _, _ in vals),
-                "; above 0.1: " + ", ".join(over) if over else ""))
+        for v in ("lockfree", "smmuv3"):
+            vals = [(get(p, v, c, t, "fault_reads_per_sub"), c, t)
+                    for c in COUNTS for t in THREADS]
+            vals = [x for x in vals if x[0] is not None]
+            if vals:
+                over = ["c%d/t%d %.2f" % (c, t, x) for x, c, t in vals if x > 0.1]
+                w("- %s: %s fault reads/sub (%s): max %.3f%s" % (
+                    p, v, "target <= 0.1" if v == "lockfree" else "for comparison",
+                    max(x for x, _, _ in vals),
+                    "; above 0.1: " + ", ".join(over) if over else ""))
     # 5. efficiency where device-bound (hw count 16, viommu)
     for p, cs in (("hw", [16]), ("viommu", COUNTS)):
-        for v in ("locked", "lockfree"):
+        for v in COMPARED:
             vals = ["c%d/t%d %.0f%%" % (c, t, 100 * get(p, v, c, t, "efficiency"))
                     for c in cs for t in THREADS if get(p, v, c, t, "efficiency")]
             if vals:
                 w("- %s %s efficiency (target >= 80%% when device-bound): %s" % (
                     p, v, ", ".join(vals)))
     # 6. p99
-    better, worse = 0, []
-    for p in PROFILES:
-        for c in COUNTS:
-            for t in THREADS:
-                r = ratio(rows, p, c, t, "p99_ns")
-                if r is None:
-                    continue
-                if r <= 1.0:
-                    better += 1
-                else:
-                    worse.append("%s/c%d/t%d %.2fx" % (p, c, t, r))
-    w("- p99 lockfree <= locked (target): %d cases yes, %d no%s" % (
-        better, len(worse), ": " + ", ".join(worse) if worse else ""))
+    for den in ("locked", "smmuv3"):
+        better, worse = 0, []
+        for p in PROFILES:
+            for c in COUNTS:
+                for t in THREADS:
+                    r = ratio(rows, p, c, t, "p99_ns", den=den)
+                    if r is None:
+                        continue
+                    if r <= 1.0:
+                        better += 1
+                    else:
+                        worse.append("%s/c%d/t%d %.2fx" % (p, c, t, r))
+        if better or worse or den == "locked":
+            w("- p99 lockfree <= %s (target): %d cases yes, %d no%s" % (
+                den, better, len(worse), ": " + ", ".join(worse) if worse else ""))
     return "\n".join(out) + "\n"
 
 

@@ -13,7 +13,7 @@
  * (callgrind.sh reports that share separately).
  *
  * usage: qiring-one-sub VARIANT PROFILE [N] [COUNT]
- *        VARIANT: locked, tbf, lockfree, ckring; PROFILE: null, instant, ...
+ *        VARIANT: locked, tbf, smmuv3, lockfree, ckring; PROFILE: null, instant, ...
  */
 #include <errno.h>
 #include <stdio.h>
