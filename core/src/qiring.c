@@ -309,6 +309,7 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 	raw_spin_lock_init(&r->fault_lock);
 	atomic64_set(&r->fault_next_ns, 0);
 	atomic64_set(&r->tail_writes, 0);
+	atomic64_set(&r->max_batch, 0);
 	atomic64_set(&r->submissions, 0);
 	atomic64_set(&r->fault_reads, 0);
 	atomic64_set(&r->restarts, 0);
@@ -986,6 +987,8 @@ static bool qr_doorbell(struct qiring *r, u64 pos, u64 end)
 	r->ops->write_tail(r->hw, (u32)(q & r->mask));
 	qr_stat_add_excl(&r->tail_writes, 1);
 	qr_stat_add_excl(&r->submissions, waits);
+	if (waits > (u64)atomic64_read(&r->max_batch))
+		atomic64_set(&r->max_batch, waits);
 	/*
 	 * O11: releases the lease, after the IQT write: pairs with the next
 	 * holder's O10. The unit sees the register writes in that order: an
@@ -1525,6 +1528,7 @@ void qiring_get_stats(const struct qiring *r, struct qiring_stats *out)
 {
 	out->submissions = atomic64_read(&r->submissions);
 	out->tail_writes = atomic64_read(&r->tail_writes);
+	out->max_batch = atomic64_read(&r->max_batch);
 	out->fault_reads = atomic64_read(&r->fault_reads);
 	out->restarts = atomic64_read(&r->restarts);
 	out->cas_retries = atomic64_read(&r->cas_retries);

@@ -411,6 +411,7 @@ static u64 state_hash(void *arg)
 		h = sim_mix(h, sim_peek(&ring->cons.counter, 8));
 		h = sim_mix(h, sim_peek(&ring->fault_lock.owner, 4));
 		h = sim_mix(h, sim_peek(&ring->fault_next_ns.counter, 8));
+		h = sim_mix(h, sim_peek(&ring->iqe.counter, 8));	/* owners decide on it */
 		for (i = 0; i <= C.slots; i++)
 			h = sim_mix(h, (u64)(O.own[i].owner + 1) << 56 ^ O.own[i].pos);
 	} else {
@@ -659,7 +660,9 @@ static void register_regions(void)
 	sim_region(&ring->fault_reads, 8, 1, "fault_reads", SIM_SILENT, NULL, NULL);
 	sim_region(&ring->restarts, 8, 1, "restarts", SIM_SILENT, NULL, NULL);
 	sim_region(&ring->cas_retries, 8, 1, "cas_retries", SIM_SILENT, NULL, NULL);
-	sim_region(&ring->iqe, 8, 1, "iqe", SIM_SILENT, NULL, NULL);
+	/* read by every owner to decide whether to look for a BAD slot */
+	sim_region(&ring->iqe, 8, 1, "iqe", 0, fmt_dec, NULL);
+	sim_region(&ring->max_batch, 8, 1, "max_batch", SIM_SILENT, NULL, NULL);
 	sim_region(&ring->ite, 8, 1, "ite", SIM_SILENT, NULL, NULL);
 	sim_region(&ring->ice, 8, 1, "ice", SIM_SILENT, NULL, NULL);
 	sim_region(&ring->stalls, 8, 1, "stalls", SIM_SILENT, NULL, NULL);
