@@ -94,6 +94,8 @@ void run_case(benchmark::State &st, struct qr_bench_case c)
 	k["efficiency"] = r.efficiency;
 	k["cpu_share"] = r.cpu_share;
 	k["fairness"] = r.fairness;
+	k["max_batch"] = r.max_batch;
+	k["max_write_ns"] = r.max_write_ns;
 	k["attempts"] = attempts;
 	k["submissions"] = (double)r.submissions;
 	k["latency_samples"] = (double)r.latency_samples;

@@ -59,6 +59,7 @@ struct qr_dev {
 	_Atomic u64 tail_writes, head_reads, fault_reads, fault_clears;
 	_Atomic u64 executed, waits_written, iqe, ite, ice, aborted_waits;
 	_Atomic u64 bad_status_addr;
+	_Atomic u64 max_batch, max_tail_write_ns;
 
 	pthread_t thread;
 	_Atomic bool stop;
@@ -359,11 +360,41 @@ void qr_dev_set_queue(struct qr_dev *d, void *desc, u32 slots, u32 desc_size,
 	pthread_mutex_unlock(&d->exec);
 }
 
+/* Raise a relaxed maximum. */
+static void cnt_max(_Atomic u64 *m, u64 v)
+{
+	u64 old = atomic_load_explicit(m, memory_order_relaxed);
+
+	while (v > old &&
+	       !atomic_compare_exchange_weak_explicit(m, &old, v, memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+}
+
+/*
+ * Wait descriptors in [from, to): the submissions one tail write publishes.
+ * The writer's own context, after its writes: plain reads are ordered.
+ */
+static u32 count_waits(const struct qr_dev *d, u32 from, u32 to)
+{
+	u32 mask = d->q.slots - 1, n = 0;
+
+	for (; from != to; from = (from + 1) & mask)
+		n += vtd_is_wait((const struct qiring_desc *)
+				 (d->q.desc + (size_t)from * d->q.desc_size));
+	return n;
+}
+
 void qr_dev_write_tail(void *hw, u32 index)
 {
 	struct qr_dev *d = hw;
+	bool timed = d->prof.mmio_write_ns || d->prof.desc_ns || d->prof.doorbell_ns;
+	u64 t0 = timed ? ktime_get_ns() : 0;
+	u32 old = atomic_load_explicit(&d->iqt, memory_order_relaxed);
 
 	CNT_INC(d, tail_writes);
+	if (d->q.desc)
+		cnt_max(&d->max_batch, count_waits(d, old, index & (d->q.slots - 1)));
 	qr_dev_spin_ns(d->prof.mmio_write_ns);
 	atomic_store_explicit(&d->doorbell_at, ktime_get_ns(), memory_order_relaxed);
 	/* Pairs with the executor's acquire: descriptors below are visible. */
@@ -375,6 +406,8 @@ void qr_dev_write_tail(void *hw, u32 index)
 			qr_dev_spin_ns(d->prof.desc_ns);
 		pthread_mutex_unlock(&d->exec);
 	}
+	if (timed)
+		cnt_max(&d->max_tail_write_ns, ktime_get_ns() - t0);
 }
 
 u32 qr_dev_read_head(void *hw)
@@ -505,5 +538,7 @@ void qr_dev_get_counters(struct qr_dev *d, struct qr_dev_counters *c)
 	c->ice = LD(ice);
 	c->aborted_waits = LD(aborted_waits);
 	c->bad_status_addr = LD(bad_status_addr);
+	c->max_batch = LD(max_batch);
+	c->max_tail_write_ns = LD(max_tail_write_ns);
 #undef LD
 }
