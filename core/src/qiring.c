@@ -74,8 +74,10 @@
  *     orphan word instead (O16).
  *  6. Release: store FREE(lap) into every slot we own (O3); after an ABORT,
  *     reserve and submit again.
- *  Reclaim, when a reservation finds the ring full: walk from cons over
- *  FREE(lap) words (O4), never past prod, and cmpxchg cons forward (O6).
+ *  7. Reclaim, every slots / 8 positions (at most 32) by the owner whose
+ *     release crosses the boundary, and when a reservation finds the ring
+ *     full: walk from cons over FREE(lap) words (O4), never past prod, and
+ *     cmpxchg cons forward (O6).
  *
  * Ordering points. Every ordering is on an access; each names its partner.
  *
@@ -774,6 +776,8 @@ unsigned int qiring_free_slots(struct qiring *r)
 
 /* ---- reservation and tickets ------------------------------------------ */
 
+static void qr_flush(struct qiring *r);
+
 /* A reservation whose first cmpxchg lost, or that found the ring full. */
 static noinline int qr_reserve_slow(struct qiring *r, unsigned int count,
 				    struct qiring_ticket *t,
@@ -802,9 +806,17 @@ static noinline int qr_reserve_slow(struct qiring *r, unsigned int count,
 			p = atomic64_read(&r->prod);
 			continue;
 		}
-		/* H6: full behind an owner; the deadline bounds the wait */
-		if (!qiring_reclaim(r) && qr_wait_tick(r, &ws, p, true))
-			return -ETIMEDOUT;
+		/*
+		 * H6: full behind an owner; the deadline bounds the wait. The
+		 * ring may be full of orphans that nobody published (their
+		 * owners left before a doorbell could cover them, and later
+		 * owners are all here): publish what is marked.
+		 */
+		if (!qiring_reclaim(r)) {
+			qr_flush(r);
+			if (qr_wait_tick(r, &ws, p, true))
+				return -ETIMEDOUT;
+		}
 		p = atomic64_read(&r->prod);
 	}
 	if (retries)
@@ -997,6 +1009,21 @@ static bool qr_doorbell(struct qiring *r, u64 pos, u64 end)
 	 */
 	atomic64_set_release(&r->tail, q << 1);
 	return true;
+}
+
+/*
+ * Publish whatever run of marked submissions follows published, for owners
+ * that are gone: an orphan whose owner's doorbell could not cover it (the
+ * lease was held, or an earlier submission was not yet marked) is
+ * published by the next owner's doorbell, or, when no owner can reserve
+ * any more (the ring is full of such orphans) or the ring is disabled,
+ * here.
+ */
+static void qr_flush(struct qiring *r)
+{
+	u64 pub = (u64)atomic64_read(&r->tail) >> 1;
+
+	qr_doorbell(r, ~0ull, pub + 1);
 }
 
 static __always_inline void __qr_publish(struct qiring *r,
@@ -1293,26 +1320,31 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 	if (unlikely(!qr_enter(r)))
 		return -ENODEV;
 	for (;;) {
+		/* 1. Reserve count + 1 slots. */
 		rc = qr_reserve(r, count, &t, &dl);
 		if (rc)
 			break;
+		/* 2. Write the descriptors. */
 		for (i = 0; i < count; i++)
 			qr_put_desc(r, t.pos + i, &desc[i]);
+		/* 3, 4. Append the wait, mark, ring the doorbell. */
 		iqe_seen = atomic64_read(&r->iqe);
 		__qr_publish(r, &t, options);
+		/* 5. Wait (ringing again until an IQT write covers us). */
 		rc = qr_wait(r, &t, &dl, iqe_seen);
 		if (rc == -ETIMEDOUT) {
 			rc = qr_orphan(r, &t);
 			break;
 		}
+		/* 6, 7. Release (and reclaim at a boundary). */
 		qr_release(r, t.pos, t.pos + t.count);
 		if (rc != -EAGAIN)
 			break;
-		atomic64_inc(&r->restarts);	/* ITE: resubmit */
 		if (timeout_ns && qr_expired(&dl, ktime_get_ns())) {
 			rc = -ETIMEDOUT;	/* one deadline for every attempt */
 			break;
 		}
+		atomic64_inc(&r->restarts);	/* ITE: resubmit */
 	}
 	qr_leave();
 	return rc;
@@ -1380,7 +1412,6 @@ static int qr_drain(struct qiring *r, bool can_wait)
 {
 	struct qr_deadline dl = { .timeout_ns = r->stall_ns };
 	struct qr_waitstate ws = { .dl = &dl };
-	u64 pub;
 	s64 c;
 
 	for (;;) {
@@ -1390,9 +1421,8 @@ static int qr_drain(struct qiring *r, bool can_wait)
 			return 0;
 		if (!can_wait || !READ_ONCE(*qr_orphan_word(r, c)))
 			return -EBUSY;
-		/* An orphan its owner could not publish: publish what is marked. */
-		pub = (u64)atomic64_read(&r->tail) >> 1;
-		qr_doorbell(r, ~0ull, pub + 1);
+		/* An orphan its owner could not publish (see qr_flush()). */
+		qr_flush(r);
 		if (qr_wait_tick(r, &ws, c, false))
 			return -EBUSY;
 	}
