@@ -1012,18 +1012,25 @@ static bool qr_doorbell(struct qiring *r, u64 pos, u64 end)
 }
 
 /*
- * Publish whatever run of marked submissions follows published, for owners
- * that are gone: an orphan whose owner's doorbell could not cover it (the
- * lease was held, or an earlier submission was not yet marked) is
- * published by the next owner's doorbell, or, when no owner can reserve
- * any more (the ring is full of such orphans) or the ring is disabled,
- * here.
+ * Publish the run of marked submissions that starts at published, when the
+ * first of them is an orphan: its owner left before its doorbell could
+ * cover it (the lease was held, or an earlier submission was not yet
+ * marked). Normally the next owner's doorbell covers it; when no owner can
+ * reserve any more (the ring is full behind it) or the ring is disabled,
+ * this does. A submission whose owner is still here is left to its owner,
+ * which publishes its own (P7: no IQT write carries only live owners'
+ * work for them).
  */
 static void qr_flush(struct qiring *r)
 {
 	u64 pub = (u64)atomic64_read(&r->tail) >> 1;
 
-	qr_doorbell(r, ~0ull, pub + 1);
+	/*
+	 * Pairs with O16 in qr_orphan(): a word not yet visible is seen on
+	 * the caller's next tick.
+	 */
+	if (smp_load_acquire(qr_orphan_word(r, pub)))
+		qr_doorbell(r, ~0ull, pub + 1);
 }
 
 static __always_inline void __qr_publish(struct qiring *r,
