@@ -46,7 +46,7 @@ survivors=" O1a O2b O15c O16 O16a O16b "
 
 # The kill suite, cheapest first.
 suite=(wrap lonewait handoff trio freeslots wrap2 handoff3 ice lifecycle orphan
-       desc16 ite ite2 iqe ite3)
+       desc16 ite ite2 gone iqe ite3)
 
 declare -A what=([control]="the real core" [O8/O9]="the fault lock without acquire/release")
 points=()
