@@ -424,7 +424,13 @@ static void lazy_run(struct qr_dev *d, void *unused)
 
 static void lazy_advance(struct qr_dev *d)
 {
-	if (!exec_trylock(d))
+	/*
+	 * A trapping tail write (sync_exec) runs the queue itself, as a VMM
+	 * does; a poller has nothing to advance, and must not contend with
+	 * the trapped writer for the model's lock (a vIOMMU's status words
+	 * are guest memory: polling them does not trap).
+	 */
+	if (d->prof.sync_exec || !exec_trylock(d))
 		return;
 	as_unit(d, false, lazy_run, NULL);
 	exec_unlock(d);
