@@ -38,11 +38,13 @@ const struct qr_dev_profile *qr_bench_profile(const char *name)
  *
  * Trapping tail write (sync_exec; the viommu profile). The write traps for
  * mmio_write_ns, then runs every published descriptor at desc_ns each
- * before it returns; writes are serialized. With all T pending submissions
- * coalesced into every write:
- *           B = T / (mmio_write_ns + T * n * desc_ns)
- *   (one submission per write, as under a lock: 1 / (mmio_write_ns +
- *   n * desc_ns), which is the same formula with T = 1).
+ * before it returns; writes are serialized. A synchronous submitter can
+ * share a write only with those that marked their submissions while the
+ * previous write was in flight: in the steady state T/2 submissions ride
+ * each write (one half waits in the trap while the other half gathers), so
+ * with k = max(1, T/2) the pipeline bound is
+ *           B = k / (mmio_write_ns + k * n * desc_ns)
+ *   (one submission per write, as under a lock: k = 1).
  *
  * MMIO reads (FSTS, IQH) are CPU costs of the polling algorithm, not
  * device costs, and are left out. Zero-cost profiles have no bound (0).
@@ -53,8 +55,10 @@ double qr_device_bound(const struct qr_dev_profile *p, unsigned int threads,
 	double n = descs_per_sub, t = threads ? threads : 1, ns;
 
 	if (p->sync_exec) {
-		ns = (double)p->mmio_write_ns + t * n * (double)p->desc_ns;
-		return ns > 0 ? 1e9 * t / ns : 0;
+		double k = t >= 2 ? t / 2 : 1;
+
+		ns = (double)p->mmio_write_ns + k * n * (double)p->desc_ns;
+		return ns > 0 ? 1e9 * k / ns : 0;
 	}
 	if (threads <= 1)
 		ns = (double)(p->mmio_write_ns + p->doorbell_ns) +
@@ -204,6 +208,7 @@ int qr_run_load(const struct qr_load *l, struct qr_load_result *res)
 	};
 	struct qr_run run = { .l = l };
 	struct qr_vcounters c;
+	struct qr_dev_counters devc;
 	struct worker *w;
 	struct timespec ts = { .tv_sec = (time_t)(l->duration_ns / 1000000000u),
 			       .tv_nsec = (long)(l->duration_ns % 1000000000u) };
@@ -258,6 +263,9 @@ int qr_run_load(const struct qr_load *l, struct qr_load_result *res)
 				hist[b] += w[i].hist[b];
 	}
 	l->v->counters(run.ring, &c);
+	qr_dev_get_counters(vc.dev, &devc);
+	res->max_batch = (double)devc.max_batch;
+	res->max_write_ns = (double)devc.max_tail_write_ns;
 	res->seconds = (double)(t1 - t0) / 1e9;
 	if (ncpu < 1)
 		ncpu = 1;
@@ -331,6 +339,8 @@ int qr_bench_run(const struct qr_bench_case *c, struct qr_bench_result *r)
 	r->efficiency = res.efficiency;
 	r->cpu_share = res.cpu_share;
 	r->fairness = res.fairness;
+	r->max_batch = res.max_batch;
+	r->max_write_ns = res.max_write_ns;
 	r->hung = res.hung;
 	r->error = res.error;
 	return 0;

@@ -23,7 +23,7 @@ extern "C" {
  * read costs a third of a submission; every one otherwise).
  */
 struct qr_bench_case {
-	const char *variant;	/* locked, tbf, lockfree, legacy, ckring */
+	const char *variant;	/* locked, tbf, smmuv3, lockfree, legacy, ckring */
 	const char *profile;	/* null, instant, hw, viommu */
 	unsigned int threads;
 	unsigned int count;
@@ -45,6 +45,8 @@ struct qr_bench_result {
 	double efficiency;
 	double cpu_share;
 	double fairness;
+	double max_batch;
+	double max_write_ns;
 	bool hung;
 	int error;
 };
@@ -98,6 +100,11 @@ struct qr_load_result {
 	/* Fewest submissions by one thread over the mean per thread: 1 is
 	 * fair, near 0 means a thread was starved. */
 	double fairness;
+	/* Bounded publication work, as the device sees it: the most
+	 * submissions (wait descriptors) one tail write published, and the
+	 * longest tail write (zero-latency profiles: not timed). */
+	double max_batch;
+	double max_write_ns;
 	bool hung;		/* a bounded wait expired */
 	int error;		/* first submit error other than a hang */
 };

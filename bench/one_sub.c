@@ -13,7 +13,7 @@
  * (callgrind.sh reports that share separately).
  *
  * usage: qiring-one-sub VARIANT PROFILE [N] [COUNT]
- *        VARIANT: locked, tbf, lockfree, ckring; PROFILE: null, instant, ...
+ *        VARIANT: locked, tbf, smmuv3, lockfree, ckring; PROFILE: null, instant, ...
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,9 +29,9 @@
  * into shared code, which callgrind's toggle would follow for both.
  */
 #if defined(__GNUC__) && !defined(__clang__)
-#define QR_NOINLINE __attribute__((noinline, noipa))
+#define QR_NOINLINE __attribute__((__noinline__, __noipa__))
 #else
-#define QR_NOINLINE __attribute__((noinline))
+#define QR_NOINLINE __attribute__((__noinline__))
 #endif
 
 QR_NOINLINE int qr_warmup(const struct qr_variant *v, struct qr_vring *r,

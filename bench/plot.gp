@@ -6,7 +6,8 @@
 # For each device profile: MODE-throughput-PROFILE.png (submissions/s vs
 # submitter threads, one line per variant, one panel per count) and
 # MODE-latency-PROFILE.png (p50 solid, p99 dashed); MODE-ratio.png (lockfree
-# over locked throughput, one panel per profile, one line per count).
+# over locked throughput solid, lockfree over smmuv3 dashed, one panel per
+# profile, one colour per count).
 
 if (!exists("dat")) dat = "docs/results/dat-quick"
 if (!exists("out")) out = "docs/results"
@@ -23,13 +24,14 @@ set grid
 set key below font ",9"
 set logscale y
 
-array colour[4] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#7f7f7f"]
-names = "locked tbf lockfree ckring"
+array colour[5] = ["#1f77b4", "#ff7f0e", "#9467bd", "#2ca02c", "#7f7f7f"]
+array ccolour[4] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728"]
+names = "locked tbf smmuv3 lockfree ckring"
 counts = "0 1 4 16"
 profiles = "null instant hw viommu"
 
 do for [p in profiles] {
-	nv = (p eq "null") ? 4 : 3
+	nv = (p eq "null") ? 5 : 4
 
 	set output sprintf("%s/%s-throughput-%s.png", out, mode, p)
 	set multiplot layout 2,2 title sprintf("%s device: submissions/s (%s run); %s", p, mode, xnote)
@@ -57,13 +59,16 @@ do for [p in profiles] {
 }
 
 set output sprintf("%s/%s-ratio.png", out, mode)
-set multiplot layout 2,2 title sprintf("lockfree / locked throughput (%s run); %s", mode, xnote)
+set multiplot layout 2,2 title sprintf("lockfree / locked (solid) and lockfree / smmuv3 " . \
+	"(dashed) throughput (%s run); %s", mode, xnote)
 set ylabel "ratio"
 set yrange [0.1:*]
 do for [p in profiles] {
 	set title sprintf("%s device", p)
 	plot for [i=1:4] sprintf("%s/ratio-%s.dat", dat, p) using 1:(column(i + 1)) \
-		with linespoints lw 2 pt 7 title "count ".word(counts, i), \
+		with linespoints lw 2 pt 7 lc rgb ccolour[i] title "count ".word(counts, i)." / locked", \
+	     for [i=1:4] sprintf("%s/ratio-%s.dat", dat, p) using 1:(column(i + 5)) \
+		with linespoints lw 2 dt 2 pt 6 lc rgb ccolour[i] title "count ".word(counts, i)." / smmuv3", \
 	     1 with lines lc rgb "black" dt 3 notitle
 }
 unset multiplot

@@ -38,7 +38,7 @@ double g_retry_wait = 1.0;
 double g_retry_budget = 1e9;	// seconds of reruns left, over the whole run
 
 const char *const k_profiles[] = { "null", "instant", "hw", "viommu" };
-const char *const k_variants[] = { "locked", "tbf", "lockfree" };
+const char *const k_variants[] = { "locked", "tbf", "smmuv3", "lockfree" };
 const unsigned int k_threads[] = { 1, 2, 4, 8 };
 const unsigned int k_counts[] = { 0, 1, 4, 16 };
 
@@ -94,6 +94,8 @@ void run_case(benchmark::State &st, struct qr_bench_case c)
 	k["efficiency"] = r.efficiency;
 	k["cpu_share"] = r.cpu_share;
 	k["fairness"] = r.fairness;
+	k["max_batch"] = r.max_batch;
+	k["max_write_ns"] = r.max_write_ns;
 	k["attempts"] = attempts;
 	k["submissions"] = (double)r.submissions;
 	k["latency_samples"] = (double)r.latency_samples;

@@ -39,7 +39,7 @@ echo
 echo "| variant | device | Ir/sub | device model Ir/sub | algorithm Ir/sub |"
 echo "|---|---|---:|---:|---:|"
 for profile in instant null; do
-	for v in locked tbf lockfree ckring; do
+	for v in locked tbf smmuv3 lockfree ckring; do
 		[ "$v" = ckring ] && [ "$profile" = instant ] && continue
 		f=$out/callgrind.$v.$profile.out
 		valgrind --tool=callgrind --collect-atstart=no \
@@ -48,8 +48,8 @@ for profile in instant null; do
 		total=$(awk '/^totals:/ { print $2 }' "$f")
 		# Sanity: exactly N submissions were collected.
 		calls=$(callgrind_annotate --tree=caller --threshold=100 "$f" 2>/dev/null |
-			awk -v fn="$([ "$v" = ckring ] && echo ck_submit ||
-				{ [ "$v" = lockfree ] && echo lf_submit || echo qr_hist_submit; })" '
+			awk -v fn="$(case $v in ckring) echo ck_submit ;; lockfree) echo lf_submit ;;
+				smmuv3) echo smmu_submit ;; *) echo qr_hist_submit ;; esac)" '
 			$0 ~ "=> .*:" fn " " { s = $0; sub(/.*\(/, "", s); sub(/x\).*/, "", s);
 				gsub(",", "", s); n += s } END { print n + 0 }')
 		[ "$calls" = "$n" ] || echo "warning: $v/$profile: $calls submissions collected, not $n" >&2

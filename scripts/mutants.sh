@@ -24,16 +24,19 @@ for p in tests/mutants/M*.patch; do
 	what[$n]=$(head -1 "$p" | sed 's/^M[0-9]*: //')
 done
 
-# The kill suite, in order. S4/S5 model x86-TSO store buffers: the only
-# runs that can see M6 and M7 (a sequentially consistent explorer cannot).
+# The kill suite, in order. S4/S5 model x86-TSO store buffers (a lost
+# doorbell through a store->load reordering shows only there). S8 has three
+# submitters at preemption bound 2: the smallest runs where an owner finds a
+# complete earlier submission behind one not yet marked (M12).
 suite=(
 	"--variant lockfree --slots 4 --threads 2 --counts 0,0 --subs 2 --pb 2"
 	"--variant lockfree --slots 4 --threads 2 --counts 1,0 --subs 2 --pb 2"
 	"--variant lockfree --slots 8 --threads 2 --counts 1,1 --ite 1 --pb 2"
 	"--variant lockfree --slots 8 --threads 2 --counts 1,0 --tso --pb 1"
-	"--variant lockfree --slots 8 --threads 2 --counts 1,1 --tso --pb 2"
+	"--variant lockfree --slots 8 --threads 2 --counts 1,1 --tso --pb 2 --state-cache"
 	"--variant lockfree --slots 4 --threads 2 --counts 2,0 --subs 2 --ite 1 --pb 2"
 	"--variant lockfree --slots 8 --threads 3 --counts 1,0,1 --ite 1 --pb 1"
+	"--variant lockfree --slots 8 --threads 3 --counts 0,0,0 --pb 2"
 )
 
 if [ $# -gt 0 ]; then
@@ -52,12 +55,19 @@ for n in "${mutants[@]}"; do
 	mkdir -p "$dir"
 	src=$PWD/core/src/qiring.c
 	if [ "$n" != 0 ]; then
-		src=$PWD/$dir/qiring.c
-		if ! patch -s -o "$src" core/src/qiring.c "tests/mutants/M$n.patch" >"$dir.patch.log" 2>&1; then
+		# A scratch copy of the core, the header next to the .c so that
+		# its #include "qiring.h" finds the copy (a mutant may touch it).
+		rm -rf "$dir/core"
+		mkdir -p "$dir/core/src" "$dir/core/include/qiring"
+		cp core/src/qiring.c "$dir/core/src/"
+		cp core/include/qiring/qiring.h "$dir/core/include/qiring/"
+		if ! patch -s -p1 -d "$dir" < "tests/mutants/M$n.patch" >"$dir.patch.log" 2>&1; then
 			results+=("M$n|${what[$n]:-?}|PATCH FAILED|see $dir.patch.log")
 			status=1
 			continue
 		fi
+		cp "$dir/core/include/qiring/qiring.h" "$dir/core/src/qiring.h"
+		src=$PWD/$dir/core/src/qiring.c
 	fi
 	if ! cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DQIRING_BUILD_BENCH=OFF -DQIRING_KERNEL_TESTS=OFF \

@@ -15,17 +15,17 @@
  * pos & mask and a lap is pos >> order. Five positions describe the ring,
  * with head and iqt the positions of the hardware's IQH and IQT:
  *
- *	base <= cons <= head <= iqt <= prod,	published <= iqt,
+ *	base <= cons <= head <= iqt <= published <= prod,
  *	prod - cons <= slots - 1
  *
  *	base		first position of this epoch (since the last enable), a
  *			multiple of the ring size: tickets below it are stale;
  *	prod		allocation frontier: a reservation takes
  *			[p, p + count + 1) by moving prod with a cmpxchg;
- *	published	everything below was handed to the hardware (IQT); it
- *			lives in tail, shifted left over the doorbell LEASE bit,
- *			and lags iqt while a lease holder is between its IQT
- *			write and the xchg that records it;
+ *	published	everything below was claimed by a doorbell, which
+ *			writes IQT over it: it lives in tail, shifted left over
+ *			the LEASE bit, and runs ahead of iqt while the lease
+ *			holder is writing IQT;
  *	cons		reclaim frontier: everything below was released by its
  *			owner and may be reserved again.
  *
@@ -60,20 +60,24 @@
  *  3. Publish: build the wait descriptor (status data DONE(lap), address the
  *     wait slot's own word), mark the descriptor slots DESC(lap) and the wait
  *     WAIT(lap) (O1), then ring the doorbell.
- *  4. Doorbell: fetch_or LEASE into tail (O10). If the lease was free, scan
- *     from published over marked slots of their lap (O2), stop after the last
- *     marked wait, write IQT once for all those submissions, release the
- *     lease with an xchg (O11) and scan once more: a complete submission
- *     marked meanwhile is ours to publish too. If the lease was held, leave:
- *     the holder's scan after O11 sees our marks (H3).
- *  5. Wait: load the wait slot's word (O12) until DONE, ABORT or GONE; one
- *     waiter per fault_poll_ns reads FSTS and handles faults; a waiter held
- *     longer than stall_ns reports who holds it. With a deadline, a waiter
- *     that runs out of time leaves an orphan word instead (O16).
+ *  4. Doorbell: when the lease is free, scan from published over marked
+ *     slots of their lap (O2), stopping after the last marked wait; if the
+ *     run reaches our own wait, claim the run and the lease with one
+ *     cmpxchg of tail (O10), write IQT once for all of it, and release the
+ *     lease with a store (O11). Otherwise (an earlier submission is not yet
+ *     marked, or the lease is held) go on to wait, and ring again from the
+ *     wait loop until a claim covers our submission (H3).
+ *  5. Wait: load the wait slot's word (O12) until DONE, ABORT or GONE; a
+ *     waiter held for fault_poll_ns reads FSTS and handles faults, at most
+ *     one per fault_poll_ns; a waiter held longer than stall_ns reports who
+ *     holds it. With a deadline, a waiter that runs out of time leaves an
+ *     orphan word instead (O16).
  *  6. Release: store FREE(lap) into every slot we own (O3); after an ABORT,
  *     reserve and submit again.
- *  Reclaim, when a reservation finds the ring full: walk from cons over
- *  FREE(lap) words (O4), never past prod, and cmpxchg cons forward (O6).
+ *  7. Reclaim, every slots / 8 positions (at most 32) by the owner whose
+ *     release crosses the boundary, and when a reservation finds the ring
+ *     full: walk from cons over FREE(lap) words (O4), never past prod, and
+ *     cmpxchg cons forward (O6).
  *
  * Ordering points. Every ordering is on an access; each names its partner.
  *
@@ -99,13 +103,13 @@
  *  O8  raw_spin_lock/raw_spin_trylock of fault_lock, pairs with O9
  *      raw_spin_unlock: one fault handler at a time clears FSTS bits and
  *      rewrites descriptors (H7).
- *  O10 atomic64_fetch_or(tail, LEASE), fully ordered, in the doorbell,
- *      pairs with O11: the H3 hand-off. Our marks (O1) come before it. If the
- *      lease is held, the holder's O11 RMW reads from ours, so its scan after
- *      O11 sees our marks; a plain load here could miss the hand-off
- *      (store->load ordering: both sides must be RMWs on tail).
- *  O11 atomic64_xchg(tail, q << 1), fully ordered, releasing the lease,
- *      pairs with O10: see O10; it also orders the holder's scan after it.
+ *  O10 atomic64_try_cmpxchg_acquire(tail) in qr_doorbell(), claiming the
+ *      scanned run and the lease, pairs with O11 of the previous holder:
+ *      its IQT write happens before ours, so IQT only moves forward (H2).
+ *      The cmpxchg fails if published moved since it was read, so the run
+ *      it claims is still unpublished.
+ *  O11 atomic64_set_release(tail, q << 1), releasing the lease after the
+ *      IQT write, pairs with the next holder's O10.
  *  O12 smp_load_acquire(status) when polling, pairs with the hardware's
  *      status write (a DMA write after every earlier descriptor completed)
  *      and with O7: on DONE the owner may release the slots.
@@ -140,8 +144,9 @@
  *  H2  tail regression: one lease holder at a time writes IQT, with
  *      positions it moved forward itself, only over marked slots, and only
  *      to the end of a submission.
- *  H3  lost doorbell: O10/O11; a publisher that leaves is seen by the
- *      holder's scan after it released the lease.
+ *  H3  lost doorbell: no submitter leaves its submission to another CPU:
+ *      each rings from its wait loop until a claim covers it, so there is
+ *      no store->load hand-off to lose.
  *  H4  completion theft: only the owner (or, for an orphan, the one
  *      reclaimer that claimed it after the hardware finished) and the fault
  *      path change an owner's words; reclaim writes none on its own account.
@@ -181,8 +186,9 @@
 
 #define QR_LEASE	1ll	/* tail bit 0: someone is writing IQT */
 #define QR_CLOCK_EVERY	64u	/* wait-loop iterations between clock reads */
+#define QR_IQE_UNKNOWN	(~0ull)	/* no IQE count read before publishing */
 
-#define QR_DEFAULT_FAULT_POLL_NS	20000ull
+#define QR_DEFAULT_FAULT_POLL_NS	100000ull
 #define QR_DEFAULT_STALL_NS		1000000000ull
 
 static inline u32 qr_word(const struct qiring *r, u64 pos, u32 state)
@@ -195,9 +201,11 @@ static inline u32 *qr_slot_word(const struct qiring *r, u64 pos)
 	return &r->status[pos & r->mask];
 }
 
-static inline void *qr_slot_desc(const struct qiring *r, u64 pos)
+/* The slot's descriptor: 16 bytes (qw0, qw1) or 32 in scalable mode. */
+static inline struct qiring_desc *qr_slot_desc(const struct qiring *r, u64 pos)
 {
-	return r->desc + ((pos & r->mask) << r->desc_shift);
+	return (struct qiring_desc *)((char *)r->desc +
+				      ((pos & r->mask) << r->desc_shift));
 }
 
 static inline u64 qr_slot_dma(const struct qiring *r, u64 pos)
@@ -215,7 +223,10 @@ static inline u32 *qr_orphan_word(const struct qiring *r, u64 pos)
 static inline void qr_put_desc(const struct qiring *r, u64 pos,
 			       const struct qiring_desc *d)
 {
-	memcpy(qr_slot_desc(r, pos), d, 1u << r->desc_shift);
+	if (r->desc_shift == 5)
+		memcpy(qr_slot_desc(r, pos), d, 32);
+	else
+		memcpy(qr_slot_desc(r, pos), d, 16);
 }
 
 /* Statistics written by one holder at a time (lease or fault lock). */
@@ -281,6 +292,8 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 
 	r->order = ilog2(cfg->slots);
 	r->mask = cfg->slots - 1;
+	/* reclaim every slots / 8 positions, at most 32 (see qr_release()) */
+	r->reclaim_shift = r->order > 8 ? 5 : (r->order > 3 ? r->order - 3 : 0);
 	r->desc_shift = ilog2(cfg->desc_size);
 	r->desc = cfg->desc;
 	r->status = cfg->status;
@@ -298,6 +311,7 @@ int qiring_init(struct qiring *r, const struct qiring_config *cfg)
 	raw_spin_lock_init(&r->fault_lock);
 	atomic64_set(&r->fault_next_ns, 0);
 	atomic64_set(&r->tail_writes, 0);
+	atomic64_set(&r->max_batch, 0);
 	atomic64_set(&r->submissions, 0);
 	atomic64_set(&r->fault_reads, 0);
 	atomic64_set(&r->restarts, 0);
@@ -384,8 +398,12 @@ static void qr_handle_iqe(struct qiring *r)
 	}
 	nop.qw1 = r->status_dma + ((u64)r->slots << 2);
 	qr_put_desc(r, h, &nop);
-	r->ops->clear_fault(r->hw, QIRING_FSTS_IQE);
+	/*
+	 * Counted before the clear, like the BAD mark: an owner that sees its
+	 * DONE sees the count moved, and only then looks for a BAD slot.
+	 */
 	qr_stat_add_excl(&r->iqe, 1);
+	r->ops->clear_fault(r->hw, QIRING_FSTS_IQE);
 }
 
 /*
@@ -482,11 +500,32 @@ static void qr_poll_faults(struct qiring *r, u64 now)
 
 /* ---- waiting: relax, fault polling, stall reports, deadlines ------------ */
 
+/*
+ * A call's bound: timeout_ns (0: none), counted from the first clock read
+ * of the call, which its first wait makes after QR_CLOCK_EVERY iterations:
+ * a call that never waits never reads the clock. One for the whole call:
+ * every wait and every restart checks the same one.
+ */
+struct qr_deadline {
+	u64 timeout_ns;
+	u64 at;			/* absolute ktime_get_ns(), 0: not started */
+};
+
+/* True when the deadline has passed; starts it at its first check. */
+static bool qr_expired(struct qr_deadline *dl, u64 now)
+{
+	if (!dl || !dl->timeout_ns)
+		return false;
+	if (!dl->at)
+		dl->at = now + dl->timeout_ns;
+	return now >= dl->at;
+}
+
 struct qr_waitstate {
 	u32 spins;
 	u64 start_ns;		/* first clock read, 0 before */
 	u64 next_report_ns;
-	u64 deadline;		/* absolute ktime_get_ns(), 0: none */
+	struct qr_deadline *dl;	/* NULL: none */
 };
 
 /*
@@ -552,7 +591,12 @@ static bool qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
 		ws->start_ns = now;
 		ws->next_report_ns = now + r->stall_ns;
 	}
-	qr_poll_faults(r, now);
+	/*
+	 * Only a waiter held for fault_poll_ns suspects a fault: a short wait
+	 * never costs an FSTS read (a VM exit under a vIOMMU).
+	 */
+	if (now - ws->start_ns >= r->fault_poll_ns)
+		qr_poll_faults(r, now);
 
 	if (unlikely(now >= ws->next_report_ns)) {
 		struct qiring_stall s = {
@@ -567,7 +611,7 @@ static bool qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
 			r->stall_report(r->stall_arg, &s);
 		ws->next_report_ns = now + r->stall_ns;
 	}
-	return ws->deadline && now >= ws->deadline;
+	return qr_expired(ws->dl, now);
 }
 
 /* ---- reclaim ------------------------------------------------------------ */
@@ -576,8 +620,9 @@ static bool qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
  * The owner frees its slots (O3). Also done, in its place, by the reclaimer
  * that frees an orphan.
  */
-static void qr_release(struct qiring *r, u64 pos, u64 w)
+static __always_inline void __qr_release(struct qiring *r, u64 pos, u64 w)
 {
+	u32 *status = r->status, mask = r->mask, order = r->order;
 	u64 q;
 
 	for (q = pos; q <= w; q++) {
@@ -586,8 +631,22 @@ static void qr_release(struct qiring *r, u64 pos, u64 w)
 		 * the slots, and the hardware's (ordered before O12), happen
 		 * before a new owner's writes.
 		 */
-		smp_store_release(qr_slot_word(r, q), qr_word(r, q, QIRING_FREE));
+		smp_store_release(&status[q & mask],
+				  qiring_status_word(q, order, QIRING_FREE));
 	}
+}
+
+/*
+ * The owner's release. Every reclaim_chunk positions, the owner whose
+ * release crosses the boundary also reclaims: the scan cost is spread
+ * evenly over the submissions instead of landing on the one reservation
+ * that finds the ring full (a latency spike once per lap).
+ */
+static __always_inline void qr_release(struct qiring *r, u64 pos, u64 w)
+{
+	__qr_release(r, pos, w);
+	if ((pos ^ (w + 1)) >> r->reclaim_shift)
+		qiring_reclaim(r);
 }
 
 /*
@@ -614,7 +673,7 @@ static bool qr_free_orphan(struct qiring *r, u64 pos, u64 limit)
 	/* Exactly one reclaimer releases it (see "--" orphan in the header). */
 	if (!try_cmpxchg_relaxed(ow, &o, 0))
 		return false;
-	qr_release(r, pos, w);
+	__qr_release(r, pos, w);
 	return true;
 }
 
@@ -631,6 +690,7 @@ static bool qr_free_orphan(struct qiring *r, u64 pos, u64 limit)
  */
 unsigned int qiring_reclaim(struct qiring *r)
 {
+	u32 *status = r->status, mask = r->mask, order = r->order;
 	/* O5: pairs with O6 of the previous reclaimer. */
 	s64 c = atomic64_read_acquire(&r->cons);
 	u64 q, limit, retries = 0;
@@ -648,7 +708,8 @@ unsigned int qiring_reclaim(struct qiring *r)
 			 * The hardware and the owner are done with every slot
 			 * we pass.
 			 */
-			if (smp_load_acquire(qr_slot_word(r, q)) == qr_word(r, q, QIRING_FREE))
+			if (smp_load_acquire(&status[q & mask]) ==
+			    qiring_status_word(q, order, QIRING_FREE))
 				continue;
 			if (!qr_free_orphan(r, q, limit))
 				break;
@@ -715,16 +776,16 @@ unsigned int qiring_free_slots(struct qiring *r)
 
 /* ---- reservation and tickets ------------------------------------------ */
 
-static int qr_reserve(struct qiring *r, unsigned int count,
-		      struct qiring_ticket *t, u64 deadline)
+static void qr_flush(struct qiring *r);
+
+/* A reservation whose first cmpxchg lost, or that found the ring full. */
+static noinline int qr_reserve_slow(struct qiring *r, unsigned int count,
+				    struct qiring_ticket *t,
+				    struct qr_deadline *dl)
 {
-	struct qr_waitstate ws = { .deadline = deadline };
+	struct qr_waitstate ws = { .dl = dl };
 	u64 n = (u64)count + 1, retries = 0;
 	s64 p, c;
-
-	/* count descriptors + the wait + the one-slot gap must fit (count + 2) */
-	if (unlikely(!t || count > r->mask - 1))
-		return -EINVAL;
 
 	p = atomic64_read(&r->prod);
 	for (;;) {
@@ -745,16 +806,46 @@ static int qr_reserve(struct qiring *r, unsigned int count,
 			p = atomic64_read(&r->prod);
 			continue;
 		}
-		/* H6: full behind an owner; the deadline bounds the wait */
-		if (!qiring_reclaim(r) && qr_wait_tick(r, &ws, p, true))
-			return -ETIMEDOUT;
+		/*
+		 * H6: full behind an owner; the deadline bounds the wait. The
+		 * ring may be full of orphans that nobody published (their
+		 * owners left before a doorbell could cover them, and later
+		 * owners are all here): publish what is marked.
+		 */
+		if (!qiring_reclaim(r)) {
+			qr_flush(r);
+			if (qr_wait_tick(r, &ws, p, true))
+				return -ETIMEDOUT;
+		}
 		p = atomic64_read(&r->prod);
 	}
-	if (unlikely(retries))
+	if (retries)
 		atomic64_add(retries, &r->cas_retries);
 	t->pos = p;
 	t->count = count;
 	return 0;
+}
+
+static __always_inline int qr_reserve(struct qiring *r, unsigned int count,
+				      struct qiring_ticket *t,
+				      struct qr_deadline *dl)
+{
+	u64 n = (u64)count + 1;
+	s64 p, c;
+
+	/* count descriptors + the wait + the one-slot gap must fit (count + 2) */
+	if (unlikely(!t || count > r->mask - 1))
+		return -EINVAL;
+	p = atomic64_read(&r->prod);
+	/* O5 and O15, as in qr_reserve_slow() */
+	c = atomic64_read_acquire(&r->cons);
+	if (likely(p + n - c <= r->mask) &&
+	    likely(atomic64_try_cmpxchg_release(&r->prod, &p, p + n))) {
+		t->pos = p;
+		t->count = count;
+		return 0;
+	}
+	return qr_reserve_slow(r, count, t, dl);
 }
 
 /*
@@ -804,7 +895,7 @@ int qiring_reserve(struct qiring *r, unsigned int count, struct qiring_ticket *t
 
 	if (unlikely(!qr_enter(r)))
 		return -ENODEV;
-	rc = qr_reserve(r, count, t, 0);
+	rc = qr_reserve(r, count, t, NULL);
 	qr_leave();
 	return rc;
 }
@@ -840,10 +931,11 @@ int qiring_write(struct qiring *r, const struct qiring_ticket *t, unsigned int i
  * was fetched: the wait would not be aborted, and would later complete as
  * if the timed-out invalidation had succeeded.
  */
-static u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
+static __always_inline u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
 {
+	u32 *status = r->status, mask = r->mask, order = r->order;
 	u64 end = q;
-	u32 v;
+	u32 v, tag;
 
 	for (;;) {
 		/*
@@ -851,11 +943,12 @@ static u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
 		 * Seeing the mark, the lease holder sees the descriptor it
 		 * covers, and hands both to the hardware.
 		 */
-		v = smp_load_acquire(qr_slot_word(r, q));
-		if (v == qr_word(r, q, QIRING_WAIT)) {
+		v = smp_load_acquire(&status[q & mask]);
+		tag = qiring_status_word(q, order, 0);
+		if (v == (tag | QIRING_WAIT)) {
 			end = ++q;
 			(*waits)++;
-		} else if (v == qr_word(r, q, QIRING_DESC)) {
+		} else if (v == (tag | QIRING_DESC)) {
 			q++;
 		} else {
 			return end;
@@ -864,44 +957,85 @@ static u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
 }
 
 /*
- * The doorbell. Whoever holds the lease publishes every complete submission
- * from published on with one IQT write, so the tail only moves forward and
- * only over written descriptors (H2), and one write covers many submitters.
- * A submitter that finds the lease held leaves its slots to the holder (H3).
+ * The doorbell (H2, H3). An owner publishes its own submission, [pos, end):
+ * when the lease is free and the run of marked submissions from published
+ * reaches end, it claims that whole run and the lease with one
+ * cmpxchg of tail (O10), writes IQT once for all of it, and releases the
+ * lease (O11). True once a claim covers end (ours, or another owner's).
+ *
+ * The work is bounded: one IQT write per call, only when it carries the
+ * caller's own submission, for at most the submissions marked before it.
+ * Nothing is left behind: an owner whose submission is not yet claimed
+ * (an earlier one is not yet marked, or the lease is held) calls again
+ * from its wait loop until a claim covers it, so no hand-off between CPUs
+ * is needed, and the lease is a plain release.
  */
-static void qr_doorbell(struct qiring *r)
+static bool qr_doorbell(struct qiring *r, u64 pos, u64 end)
 {
-	/*
-	 * O10: our marks (O1) are ordered before it. If the lease is held,
-	 * this is a release the holder acquires at O11, so its scan after
-	 * O11 sees our marks.
-	 */
-	s64 t = atomic64_fetch_or(QR_LEASE, &r->tail);
+	s64 t = atomic64_read(&r->tail);
+	u64 from = (u64)t >> 1, waits = 0, q;
 
-	while (!(t & QR_LEASE)) {
-		u64 from = (u64)t >> 1, waits = 0, q;
-
+	if (from >= end)
+		return true;
+	if (t & QR_LEASE)
+		return false;
+	if (from == pos) {
+		/* Ours is next and complete: we marked it. Scan what follows. */
+		waits = 1;
+		q = qr_complete_end(r, end, &waits);
+	} else {
 		q = qr_complete_end(r, from, &waits);
-		if (q != from) {
-			r->ops->write_tail(r->hw, (u32)(q & r->mask));
-			qr_stat_add_excl(&r->tail_writes, 1);
-			qr_stat_add_excl(&r->submissions, waits);
-		}
-		/*
-		 * O11: releases the lease. Pairs with O10 of every submitter
-		 * that found it held: they synchronize with us here, so the
-		 * scan below sees their marks. A submission still being marked
-		 * is not ours to wait for: its owner rings after its last mark.
-		 */
-		atomic64_xchg(&r->tail, q << 1);
-		if (qr_complete_end(r, q, &waits) == q)
-			return;
-		t = atomic64_fetch_or(QR_LEASE, &r->tail);	/* O10 again */
+		if (q < end)
+			return false;
 	}
+	/*
+	 * O10: claims [from, q) and the lease; fails if anyone moved
+	 * published or took the lease since we read it, so the run we
+	 * scanned is still unpublished. Acquire: pairs with O11 of the
+	 * previous holder, whose IQT write comes before ours (H2).
+	 */
+	if (!atomic64_try_cmpxchg_acquire(&r->tail, &t, (s64)(q << 1) | QR_LEASE))
+		return (u64)t >> 1 >= end;
+	r->ops->write_tail(r->hw, (u32)(q & r->mask));
+	qr_stat_add_excl(&r->tail_writes, 1);
+	qr_stat_add_excl(&r->submissions, waits);
+	if (waits > (u64)atomic64_read(&r->max_batch))
+		atomic64_set(&r->max_batch, waits);
+	/*
+	 * O11: releases the lease, after the IQT write: pairs with the next
+	 * holder's O10. The unit sees the register writes in that order: an
+	 * x86 uncached store is performed before any later store of the same
+	 * CPU is visible (as writel() before spin_unlock() in the kernel).
+	 */
+	atomic64_set_release(&r->tail, q << 1);
+	return true;
 }
 
-static void __qr_publish(struct qiring *r, const struct qiring_ticket *t,
-			 unsigned long options)
+/*
+ * Publish the run of marked submissions that starts at published, when the
+ * first of them is an orphan: its owner left before its doorbell could
+ * cover it (the lease was held, or an earlier submission was not yet
+ * marked). Normally the next owner's doorbell covers it; when no owner can
+ * reserve any more (the ring is full behind it) or the ring is disabled,
+ * this does. A submission whose owner is still here is left to its owner,
+ * which publishes its own (P7: no IQT write carries only live owners'
+ * work for them).
+ */
+static void qr_flush(struct qiring *r)
+{
+	u64 pub = (u64)atomic64_read(&r->tail) >> 1;
+
+	/*
+	 * Pairs with O16 in qr_orphan(): a word not yet visible is seen on
+	 * the caller's next tick.
+	 */
+	if (smp_load_acquire(qr_orphan_word(r, pub)))
+		qr_doorbell(r, ~0ull, pub + 1);
+}
+
+static __always_inline void __qr_publish(struct qiring *r,
+					 const struct qiring_ticket *t,
+					 unsigned long options)
 {
 	u64 w = t->pos + t->count, q;
 	struct qiring_desc wd = {};
@@ -924,7 +1058,7 @@ static void __qr_publish(struct qiring *r, const struct qiring_ticket *t,
 	}
 	/* O1, the wait slot, last: the submission is complete */
 	smp_store_release(qr_slot_word(r, w), qr_word(r, w, QIRING_WAIT));
-	qr_doorbell(r);
+	qr_doorbell(r, t->pos, w + 1);
 }
 
 /**
@@ -958,8 +1092,7 @@ static bool qr_has_devtlb(const struct qiring *r, const struct qiring_ticket *t)
 	u64 q, type;
 
 	for (q = t->pos; q < t->pos + t->count; q++) {
-		type = ((const struct qiring_desc *)qr_slot_desc(r, q))->qw0 &
-		       QIRING_TYPE_MASK;
+		type = qr_slot_desc(r, q)->qw0 & QIRING_TYPE_MASK;
 		if (type == QIRING_TYPE_DIOTLB || type == QIRING_TYPE_DEIOTLB)
 			return true;
 	}
@@ -967,13 +1100,17 @@ static bool qr_has_devtlb(const struct qiring *r, const struct qiring_ticket *t)
 }
 
 /*
- * The owner's view of its published submission; *v is the wait's word. An
- * ITE for a departed device (GONE) ends a submission that carries a
+ * The owner's view of its published submission; *v is the wait's word;
+ * iqe_seen is the IQE count read before it was published (QR_IQE_UNKNOWN:
+ * look for BAD slots anyway). An ITE for a departed device (GONE) ends a
+ * submission that carries a
  * device-TLB invalidation with -ETIMEDOUT: its device will never answer,
  * resubmitting would only time out again. Any other aborted submission is
  * resubmitted.
  */
-static int __qr_poll(struct qiring *r, const struct qiring_ticket *t, u32 *v)
+static __always_inline int __qr_poll(struct qiring *r,
+				     const struct qiring_ticket *t, u32 *v,
+				     u64 iqe_seen)
 {
 	u64 w = t->pos + t->count, q;
 
@@ -984,6 +1121,9 @@ static int __qr_poll(struct qiring *r, const struct qiring_ticket *t, u32 *v)
 	 */
 	*v = smp_load_acquire(qr_slot_word(r, w));
 	if (likely(*v == qr_word(r, w, QIRING_DONE))) {
+		/* No IQE handled since before we published: nothing is BAD. */
+		if (likely((u64)atomic64_read(&r->iqe) == iqe_seen))
+			return 0;
 		for (q = t->pos; q < w; q++)
 			if (READ_ONCE(*qr_slot_word(r, q)) == qr_word(r, q, QIRING_BAD))
 				return -EINVAL;
@@ -1001,9 +1141,12 @@ static int __qr_poll(struct qiring *r, const struct qiring_ticket *t, u32 *v)
  * @r: the ring
  * @t: the ticket
  *
- * While the submission is in flight, also polls FSTS (at most one caller
- * per fault_poll_ns across the ring) and handles queue faults, so that
- * polling until the result is not -EINPROGRESS ends after a fault too.
+ * While the submission is in flight, also rings the doorbell for it if no
+ * IQT write covers it yet (qiring_publish() could not: an earlier
+ * submission was not yet published, or the doorbell was busy), and polls
+ * FSTS (at most one caller per fault_poll_ns across the ring) and handles
+ * queue faults, so that polling until the result is not -EINPROGRESS ends,
+ * after a fault too.
  *
  * Context: any context; never sleeps.
  * Return: 0 when the hardware completed it; -EINVAL when it completed and
@@ -1022,33 +1165,58 @@ int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
 
 	if (unlikely(!qr_ticket_ok(r, t)))
 		return -EINVAL;
-	rc = __qr_poll(r, t, &v);
+	rc = __qr_poll(r, t, &v, QR_IQE_UNKNOWN);
 	if (rc != -EINPROGRESS)
 		return rc;
 	w = t->pos + t->count;
 	if (v != qr_word(r, w, QIRING_WAIT))
 		return -EINVAL;		/* not published, or released */
+	qr_doorbell(r, t->pos, w + 1);
 	qr_poll_faults(r, ktime_get_ns());
-	return __qr_poll(r, t, &v);
+	return __qr_poll(r, t, &v, QR_IQE_UNKNOWN);
 }
 
-static int qr_wait(struct qiring *r, const struct qiring_ticket *t, u64 deadline)
+/*
+ * Wait for the completion; until an IQT write covers the submission, ring
+ * the doorbell for it on every iteration (H3: nobody else has to).
+ */
+static noinline int qr_wait_slow(struct qiring *r,
+				 const struct qiring_ticket *t,
+				 struct qr_deadline *dl, u64 iqe_seen)
 {
-	struct qr_waitstate ws = { .deadline = deadline };
+	struct qr_waitstate ws = { .dl = dl };
+	u64 end = t->pos + t->count + 1;
+	bool claimed = false;
 	u32 v;
 	int rc;
 
-	while ((rc = __qr_poll(r, t, &v)) == -EINPROGRESS)
-		if (qr_wait_tick(r, &ws, t->pos + t->count, false))
+	while ((rc = __qr_poll(r, t, &v, iqe_seen)) == -EINPROGRESS) {
+		if (!claimed)
+			claimed = qr_doorbell(r, t->pos, end);
+		if (qr_wait_tick(r, &ws, end - 1, false))
 			return -ETIMEDOUT;
+	}
 	return rc;
+}
+
+static __always_inline int qr_wait(struct qiring *r,
+				   const struct qiring_ticket *t,
+				   struct qr_deadline *dl, u64 iqe_seen)
+{
+	u32 v;
+	int rc = __qr_poll(r, t, &v, iqe_seen);
+
+	if (likely(rc != -EINPROGRESS))
+		return rc;
+	return qr_wait_slow(r, t, dl, iqe_seen);
 }
 
 /**
  * qiring_wait_timeout() - wait for a published submission (split API)
  * @r: the ring
  * @t: the ticket
- * @timeout_ns: give up after this many nanoseconds; 0 waits for ever
+ * @timeout_ns: give up after this many nanoseconds, counted as for
+ *	qiring_submit_timeout(); 0 waits for ever
  *
  * Spins on the completion, polling FSTS (at most one waiter per
  * fault_poll_ns) and reporting a stall every stall_ns.
@@ -1062,11 +1230,12 @@ static int qr_wait(struct qiring *r, const struct qiring_ticket *t, u64 deadline
 int qiring_wait_timeout(struct qiring *r, const struct qiring_ticket *t,
 			u64 timeout_ns)
 {
+	struct qr_deadline dl = { .timeout_ns = timeout_ns };
 	int rc = qiring_poll(r, t);
 
 	if (rc != -EINPROGRESS)
 		return rc;
-	return qr_wait(r, t, timeout_ns ? ktime_get_ns() + timeout_ns : 0);
+	return qr_wait(r, t, &dl, QR_IQE_UNKNOWN);
 }
 
 /**
@@ -1127,7 +1296,11 @@ int qiring_release(struct qiring *r, const struct qiring_ticket *t)
 static int qr_orphan(struct qiring *r, const struct qiring_ticket *t)
 {
 	u32 v;
-	int rc = __qr_poll(r, t, &v);
+	int rc;
+
+	/* never leave it unpublished */
+	qr_doorbell(r, t->pos, t->pos + t->count + 1);
+	rc = __qr_poll(r, t, &v, QR_IQE_UNKNOWN);
 
 	if (rc != -EINPROGRESS) {
 		qr_release(r, t->pos, t->pos + t->count);
@@ -1142,9 +1315,10 @@ static int qr_orphan(struct qiring *r, const struct qiring_ticket *t)
 static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 		     unsigned int count, unsigned long options, u64 timeout_ns)
 {
-	u64 deadline = timeout_ns ? ktime_get_ns() + timeout_ns : 0;
+	struct qr_deadline dl = { .timeout_ns = timeout_ns };
 	struct qiring_ticket t;
 	unsigned int i;
+	u64 iqe_seen;
 	int rc;
 
 	if (unlikely(count && !desc))
@@ -1153,25 +1327,31 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 	if (unlikely(!qr_enter(r)))
 		return -ENODEV;
 	for (;;) {
-		rc = qr_reserve(r, count, &t, deadline);
+		/* 1. Reserve count + 1 slots. */
+		rc = qr_reserve(r, count, &t, &dl);
 		if (rc)
 			break;
+		/* 2. Write the descriptors. */
 		for (i = 0; i < count; i++)
 			qr_put_desc(r, t.pos + i, &desc[i]);
+		/* 3, 4. Append the wait, mark, ring the doorbell. */
+		iqe_seen = atomic64_read(&r->iqe);
 		__qr_publish(r, &t, options);
-		rc = qr_wait(r, &t, deadline);
+		/* 5. Wait (ringing again until an IQT write covers us). */
+		rc = qr_wait(r, &t, &dl, iqe_seen);
 		if (rc == -ETIMEDOUT) {
 			rc = qr_orphan(r, &t);
 			break;
 		}
+		/* 6, 7. Release (and reclaim at a boundary). */
 		qr_release(r, t.pos, t.pos + t.count);
 		if (rc != -EAGAIN)
 			break;
-		atomic64_inc(&r->restarts);	/* ITE: resubmit */
-		if (deadline && ktime_get_ns() >= deadline) {
+		if (timeout_ns && qr_expired(&dl, ktime_get_ns())) {
 			rc = -ETIMEDOUT;	/* one deadline for every attempt */
 			break;
 		}
+		atomic64_inc(&r->restarts);	/* ITE: resubmit */
 	}
 	qr_leave();
 	return rc;
@@ -1209,9 +1389,11 @@ int qiring_submit_sync(struct qiring *r, const struct qiring_desc *desc,
  * @desc: @count descriptors
  * @count: descriptors, at most slots - 2
  * @options: QIRING_OPT_* flags
- * @timeout_ns: the whole call's bound, in nanoseconds, from its start:
- *	waiting for room, waiting for the completion and every restart after
- *	an ITE; 0 waits for ever
+ * @timeout_ns: the whole call's bound, in nanoseconds: waiting for room,
+ *	waiting for the completion and every restart after an ITE, counted
+ *	from the call's first clock read (its first wait reads the clock
+ *	after 64 iterations; a call that never waits never reads it); 0 waits
+ *	for ever
  *
  * Context: any context, interrupts disabled in the kernel; never sleeps.
  * Return: as qiring_submit_sync(), or -ETIMEDOUT when @timeout_ns passed
@@ -1235,7 +1417,8 @@ int qiring_submit_timeout(struct qiring *r, const struct qiring_desc *desc,
  */
 static int qr_drain(struct qiring *r, bool can_wait)
 {
-	struct qr_waitstate ws = {};
+	struct qr_deadline dl = { .timeout_ns = r->stall_ns };
+	struct qr_waitstate ws = { .dl = &dl };
 	s64 c;
 
 	for (;;) {
@@ -1245,8 +1428,8 @@ static int qr_drain(struct qiring *r, bool can_wait)
 			return 0;
 		if (!can_wait || !READ_ONCE(*qr_orphan_word(r, c)))
 			return -EBUSY;
-		if (!ws.deadline)
-			ws.deadline = ktime_get_ns() + r->stall_ns;
+		/* An orphan its owner could not publish (see qr_flush()). */
+		qr_flush(r);
 		if (qr_wait_tick(r, &ws, c, false))
 			return -EBUSY;
 	}
@@ -1382,6 +1565,7 @@ void qiring_get_stats(const struct qiring *r, struct qiring_stats *out)
 {
 	out->submissions = atomic64_read(&r->submissions);
 	out->tail_writes = atomic64_read(&r->tail_writes);
+	out->max_batch = atomic64_read(&r->max_batch);
 	out->fault_reads = atomic64_read(&r->fault_reads);
 	out->restarts = atomic64_read(&r->restarts);
 	out->cas_retries = atomic64_read(&r->cas_retries);

@@ -27,7 +27,10 @@
  *      finishes;
  *   P6 at quiescence the free count matches the ring's contents, the
  *      device has nothing pending, and (lockfree) reclaim never looked
- *      past the allocation frontier.
+ *      past the allocation frontier;
+ *   P7 (lockfree) bounded publication work: every IQT write carries the
+ *      writer's own submission, so no submitter publishes for others
+ *      more than once per submission of its own.
  *
  * Usage: explore --variant V [options]; see usage().
  */
@@ -408,6 +411,7 @@ static u64 state_hash(void *arg)
 		h = sim_mix(h, sim_peek(&ring->cons.counter, 8));
 		h = sim_mix(h, sim_peek(&ring->fault_lock.owner, 4));
 		h = sim_mix(h, sim_peek(&ring->fault_next_ns.counter, 8));
+		h = sim_mix(h, sim_peek(&ring->iqe.counter, 8));	/* owners decide on it */
 		for (i = 0; i <= C.slots; i++)
 			h = sim_mix(h, (u64)(O.own[i].owner + 1) << 56 ^ O.own[i].pos);
 	} else {
@@ -527,6 +531,26 @@ static void dev_exec(void *arg, u64 pos, const struct qiring_desc *d)
 	}
 }
 
+/*
+ * P7 (lockfree): bounded publication work. An IQT write carries the
+ * writer's own submission: a doorbell never publishes only for others, so
+ * a submitter writes IQT at most once per submission of its own.
+ */
+static void dev_tail(void *arg, u64 old, u64 new_)
+{
+	int actor = sim_actor();
+	u64 p;
+
+	if (!lockfree || actor < 0 || actor >= SIM_MAX_THREADS)
+		return;
+	for (p = old; p < new_; p++)
+		if (O.own[p & (C.slots - 1)].owner == actor &&
+		    O.own[p & (C.slots - 1)].pos == p)
+			return;
+	sim_fail("work bound: T%d wrote IQT %llu -> %llu, none of it its own",
+		 actor, (unsigned long long)old, (unsigned long long)new_);
+}
+
 static u64 dev_frontier(void *arg)
 {
 	return sim_peek(&ring->prod.counter, 8);
@@ -636,7 +660,9 @@ static void register_regions(void)
 	sim_region(&ring->fault_reads, 8, 1, "fault_reads", SIM_SILENT, NULL, NULL);
 	sim_region(&ring->restarts, 8, 1, "restarts", SIM_SILENT, NULL, NULL);
 	sim_region(&ring->cas_retries, 8, 1, "cas_retries", SIM_SILENT, NULL, NULL);
-	sim_region(&ring->iqe, 8, 1, "iqe", SIM_SILENT, NULL, NULL);
+	/* read by every owner to decide whether to look for a BAD slot */
+	sim_region(&ring->iqe, 8, 1, "iqe", 0, fmt_dec, NULL);
+	sim_region(&ring->max_batch, 8, 1, "max_batch", SIM_SILENT, NULL, NULL);
 	sim_region(&ring->ite, 8, 1, "ite", SIM_SILENT, NULL, NULL);
 	sim_region(&ring->ice, 8, 1, "ice", SIM_SILENT, NULL, NULL);
 	sim_region(&ring->stalls, 8, 1, "stalls", SIM_SILENT, NULL, NULL);
@@ -647,7 +673,7 @@ static void setup_schedule(void)
 {
 	static const struct simdev_hooks dh_lf = {
 		.on_publish = dev_publish, .on_exec = dev_exec,
-		.frontier = dev_frontier,
+		.on_tail = dev_tail, .frontier = dev_frontier,
 	};
 	static const struct simdev_hooks dh_hist = {
 		.on_publish = dev_publish, .on_exec = dev_exec,

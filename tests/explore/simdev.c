@@ -464,6 +464,8 @@ void qr_dev_write_tail(void *hw, u32 index)
 		if (d->hooks.on_publish)
 			d->hooks.on_publish(d->hooks.arg, pos, &x);
 	}
+	if (d->hooks.on_tail)
+		d->hooks.on_tail(d->hooks.arg, d->tail_pos, end);
 	d->iqt = index;
 	d->tail_pos = end;
 	d->alt_cache = -1;

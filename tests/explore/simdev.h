@@ -53,6 +53,9 @@ struct simdev_hooks {
 	void (*on_exec)(void *arg, u64 pos, const struct qiring_desc *d);
 	/* dropped by an ITE */
 	void (*on_discard)(void *arg, u64 pos, const struct qiring_desc *d);
+	/* an IQT write moved the tail from position old to new (after the
+	 * on_publish calls for the positions between) */
+	void (*on_tail)(void *arg, u64 old, u64 new_);
 	/* allocation frontier: IQT may not pass it (NULL: not checked) */
 	u64 (*frontier)(void *arg);
 };

@@ -17,6 +17,30 @@
  *   exec  a mutex serialises execution: the device thread, lazy pollers
  *         (trylock: a poller that finds the device busy just goes on
  *         polling), qr_dev_run/step and sync_exec tail writes.
+ *
+ * Those are the only places the unit synchronizes with the CPUs, as
+ * hardware does. The exec mutex is the model's own business, and under
+ * ThreadSanitizer it must not become a happens-before path the hardware
+ * does not have: every poller that advances a lazy device takes it, so
+ * with a plain mutex a descriptor write and the device's earlier fetch of
+ * that slot were always ordered through it, and TSan could not tell a
+ * correct release (O3) from a relaxed one. So, under TSan only:
+ *
+ *   - the mutex is taken and released with TSan's synchronization ignored
+ *     (AnnotateIgnoreSyncBegin/End): exclusion, no happens-before;
+ *   - the unit runs in a TSan context of its own (a TSan fiber, switched
+ *     to on the executing CPU's stack, without synchronization): its fetches,
+ *     status writes and private state belong to "the unit", whichever
+ *     thread happens to execute it, and a lazy poller's own later accesses
+ *     are not ordered after them by its program order;
+ *   - the unit's context synchronizes with the caller only where the test
+ *     asks the unit to act and waits (qr_dev_run, qr_dev_step,
+ *     qr_dev_set_queue, qr_dev_set_profile, qr_dev_get_counters,
+ *     qr_dev_destroy: a test's or a driver's synchronous command), never on
+ *     the submission path.
+ *
+ * So TSan sees the unit exactly through the atomics above. Without TSan
+ * the mutex is an ordinary one and nothing changes.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -26,6 +50,29 @@
 
 #include "devmodel.h"
 #include "vtd.h"
+
+#if defined(__SANITIZE_THREAD__)
+#define QR_DEV_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define QR_DEV_TSAN 1
+#endif
+#endif
+
+#ifdef QR_DEV_TSAN
+#include <sanitizer/tsan_interface.h>
+#include <ucontext.h>
+/* libtsan's dynamic annotations (not in a GCC header) */
+void AnnotateIgnoreSyncBegin(const char *file, int line);
+void AnnotateIgnoreSyncEnd(const char *file, int line);
+#define TSAN_IGNORE_SYNC(stmt) do {					\
+	AnnotateIgnoreSyncBegin(__FILE__, __LINE__);			\
+	stmt;								\
+	AnnotateIgnoreSyncEnd(__FILE__, __LINE__);			\
+} while (0)
+#else
+#define TSAN_IGNORE_SYNC(stmt) do { stmt; } while (0)
+#endif
 
 #define FSTS_STOP	(QIRING_FSTS_IQE | QIRING_FSTS_ITE)
 #define FSTS_ALL	(QIRING_FSTS_IQE | QIRING_FSTS_ITE | QIRING_FSTS_ICE)
@@ -59,11 +106,126 @@ struct qr_dev {
 	_Atomic u64 tail_writes, head_reads, fault_reads, fault_clears;
 	_Atomic u64 executed, waits_written, iqe, ite, ice, aborted_waits;
 	_Atomic u64 bad_status_addr;
+	_Atomic u64 max_batch, max_tail_write_ns;
 
 	pthread_t thread;
 	_Atomic bool stop;
 	bool has_thread;
+#ifdef QR_DEV_TSAN
+	/*
+	 * The unit's own TSan context (a fiber) and the stack it runs on: a
+	 * call as the unit switches to both, on whichever thread makes it.
+	 * The hand-over fields are relaxed atomics (exec orders them, but TSan
+	 * must not see that).
+	 */
+	void *tsan_unit;
+	ucontext_t unit_uc, caller_uc;
+	void *unit_stack;
+	_Atomic(void (*)(struct qr_dev *, void *)) unit_fn;
+	_Atomic(void *) unit_arg;
+	_Atomic(void *) unit_caller;
+	_Atomic unsigned int unit_flags;
+#endif
 };
+
+/* The model's serialization (see the header comment): exclusion only. */
+static void exec_lock(struct qr_dev *d)
+{
+	TSAN_IGNORE_SYNC(pthread_mutex_lock(&d->exec));
+}
+
+static bool exec_trylock(struct qr_dev *d)
+{
+	int rc;
+
+	TSAN_IGNORE_SYNC(rc = pthread_mutex_trylock(&d->exec));
+	return rc == 0;
+}
+
+static void exec_unlock(struct qr_dev *d)
+{
+	TSAN_IGNORE_SYNC(pthread_mutex_unlock(&d->exec));
+}
+
+/*
+ * as_unit(d, sync, fn, arg): fn(d, arg) as the unit, exec held. sync: the
+ * caller waits for the unit and sees what it did, and the unit sees what
+ * the caller did (a synchronous command); otherwise no happens-before
+ * either way. Without TSan, a plain call.
+ */
+#define UNIT_STACK	(256u << 10)
+
+#ifdef QR_DEV_TSAN
+static void unit_main(unsigned int hi, unsigned int lo)
+{
+	struct qr_dev *d = (struct qr_dev *)(((uintptr_t)hi << 32) | lo);
+
+	for (;;) {
+		atomic_load_explicit(&d->unit_fn, memory_order_relaxed)(
+			d, atomic_load_explicit(&d->unit_arg, memory_order_relaxed));
+		__tsan_switch_to_fiber(atomic_load_explicit(&d->unit_caller,
+							    memory_order_relaxed),
+				       atomic_load_explicit(&d->unit_flags,
+							    memory_order_relaxed));
+		swapcontext(&d->unit_uc, &d->caller_uc);
+	}
+}
+
+static bool unit_create(struct qr_dev *d)
+{
+	uintptr_t p = (uintptr_t)d;
+
+	d->unit_stack = malloc(UNIT_STACK);
+	if (!d->unit_stack || getcontext(&d->unit_uc)) {
+		free(d->unit_stack);
+		return false;
+	}
+	d->unit_uc.uc_stack.ss_sp = d->unit_stack;
+	d->unit_uc.uc_stack.ss_size = UNIT_STACK;
+	d->unit_uc.uc_link = NULL;
+	makecontext(&d->unit_uc, (void (*)(void))unit_main, 2,
+		    (unsigned int)((uint64_t)p >> 32), (unsigned int)p);
+	/* created last: the unit starts out knowing its configuration */
+	d->tsan_unit = __tsan_create_fiber(0);
+	__tsan_set_fiber_name(d->tsan_unit, "VT-d unit (devmodel)");
+	return true;
+}
+
+static void unit_destroy(struct qr_dev *d)
+{
+	__tsan_destroy_fiber(d->tsan_unit);
+	free(d->unit_stack);
+}
+
+static void as_unit(struct qr_dev *d, bool sync,
+		    void (*fn)(struct qr_dev *, void *), void *arg)
+{
+	unsigned int fl = sync ? 0 : __tsan_switch_to_fiber_no_sync;
+
+	atomic_store_explicit(&d->unit_fn, fn, memory_order_relaxed);
+	atomic_store_explicit(&d->unit_arg, arg, memory_order_relaxed);
+	atomic_store_explicit(&d->unit_caller, __tsan_get_current_fiber(),
+			      memory_order_relaxed);
+	atomic_store_explicit(&d->unit_flags, fl, memory_order_relaxed);
+	__tsan_switch_to_fiber(d->tsan_unit, fl);
+	swapcontext(&d->caller_uc, &d->unit_uc);
+}
+#else
+static bool unit_create(struct qr_dev *d)
+{
+	return true;
+}
+
+static void unit_destroy(struct qr_dev *d)
+{
+}
+
+static void as_unit(struct qr_dev *d, bool sync,
+		    void (*fn)(struct qr_dev *, void *), void *arg)
+{
+	fn(d, arg);
+}
+#endif
 
 #define CNT_INC(d, f) atomic_fetch_add_explicit(&(d)->f, 1, memory_order_relaxed)
 
@@ -236,13 +398,10 @@ static u32 exec_all(struct qr_dev *d, u32 max)
  * descriptor. Whoever polls does the work; a poller that finds another one
  * executing goes back to polling.
  */
-static void lazy_advance(struct qr_dev *d)
+static void lazy_run(struct qr_dev *d, void *unused)
 {
-	u64 now;
+	u64 now = ktime_get_ns();
 
-	if (pthread_mutex_trylock(&d->exec))
-		return;
-	now = ktime_get_ns();
 	for (;;) {
 		u32 h = atomic_load_explicit(&d->iqh, memory_order_relaxed);
 		u32 t = atomic_load_explicit(&d->iqt, memory_order_acquire);
@@ -261,7 +420,41 @@ static void lazy_advance(struct qr_dev *d)
 			break;
 		d->next_due += d->prof.desc_ns;
 	}
-	pthread_mutex_unlock(&d->exec);
+}
+
+static void lazy_advance(struct qr_dev *d)
+{
+	if (!exec_trylock(d))
+		return;
+	as_unit(d, false, lazy_run, NULL);
+	exec_unlock(d);
+}
+
+/* The sync_exec tail write or fault clear: the VMM runs the queue, then returns. */
+static void sync_run(struct qr_dev *d, void *unused)
+{
+	while (exec_one(d))
+		qr_dev_spin_ns(d->prof.desc_ns);
+}
+
+static void get_profile(struct qr_dev *d, void *p)
+{
+	*(struct qr_dev_profile *)p = d->prof;
+}
+
+static void run_one(struct qr_dev *d, void *ran)
+{
+	*(bool *)ran = exec_one(d);
+}
+
+/* in: how many at most; out: how many ran */
+static void run_n(struct qr_dev *d, void *n)
+{
+	*(u32 *)n = exec_all(d, *(u32 *)n);
+}
+
+static void nothing(struct qr_dev *d, void *unused)
+{
 }
 
 static void *dev_thread(void *arg)
@@ -285,9 +478,13 @@ static void *dev_thread(void *arg)
 				cpu_relax();
 			continue;
 		}
-		pthread_mutex_lock(&d->exec);
-		p = d->prof;
-		pthread_mutex_unlock(&d->exec);
+		/*
+		 * The device thread is the unit's own engine (it touches no
+		 * memory of the CPUs'): it may synchronize with the unit.
+		 */
+		exec_lock(d);
+		as_unit(d, true, get_profile, &p);
+		exec_unlock(d);
 		if (idle) {
 			u64 due = atomic_load_explicit(&d->doorbell_at,
 						       memory_order_relaxed) +
@@ -298,9 +495,9 @@ static void *dev_thread(void *arg)
 			idle = false;
 		}
 		qr_dev_spin_ns(p.desc_ns);
-		pthread_mutex_lock(&d->exec);
-		ran = exec_one(d);
-		pthread_mutex_unlock(&d->exec);
+		exec_lock(d);
+		as_unit(d, true, run_one, &ran);
+		exec_unlock(d);
 		if (!ran)
 			idle = true;
 	}
@@ -321,8 +518,14 @@ struct qr_dev *qr_dev_create(const struct qr_dev_config *cfg)
 	d->rng = cfg->seed ? cfg->seed : 0x9e3779b97f4a7c15ull;
 	d->idle = true;
 	pthread_mutex_init(&d->exec, NULL);
+	if (!unit_create(d)) {
+		pthread_mutex_destroy(&d->exec);
+		free(d);
+		return NULL;
+	}
 	if (cfg->mode == QR_DEV_THREAD) {
 		if (pthread_create(&d->thread, NULL, dev_thread, d)) {
+			unit_destroy(d);
 			pthread_mutex_destroy(&d->exec);
 			free(d);
 			return NULL;
@@ -340,41 +543,84 @@ void qr_dev_destroy(struct qr_dev *d)
 		atomic_store_explicit(&d->stop, true, memory_order_relaxed);
 		pthread_join(d->thread, NULL);
 	}
+	/* The driver stops the unit: the caller sees everything it did. */
+	exec_lock(d);
+	as_unit(d, true, nothing, NULL);
+	exec_unlock(d);
+	unit_destroy(d);
 	pthread_mutex_destroy(&d->exec);
 	free(d);
 }
 
-void qr_dev_set_queue(struct qr_dev *d, void *desc, u32 slots, u32 desc_size,
-		      u32 *status, u32 nstatus)
+static void set_queue(struct qr_dev *d, void *q)
 {
-	pthread_mutex_lock(&d->exec);
-	d->q = (struct vtd_queue){ .desc = desc, .slots = slots,
-				   .desc_size = desc_size, .status = status,
-				   .nstatus = nstatus };
+	d->q = *(const struct vtd_queue *)q;
 	d->idle = true;
 	atomic_store_explicit(&d->iqh, 0, memory_order_relaxed);
 	atomic_store_explicit(&d->iqt, 0, memory_order_relaxed);
 	atomic_store_explicit(&d->fsts, 0, memory_order_relaxed);
 	atomic_store_explicit(&d->iqer, 0, memory_order_relaxed);
-	pthread_mutex_unlock(&d->exec);
+}
+
+/* The driver programs IQA (and resets the unit): a synchronous command. */
+void qr_dev_set_queue(struct qr_dev *d, void *desc, u32 slots, u32 desc_size,
+		      u32 *status, u32 nstatus)
+{
+	struct vtd_queue q = { .desc = desc, .slots = slots, .desc_size = desc_size,
+			       .status = status, .nstatus = nstatus };
+
+	exec_lock(d);
+	as_unit(d, true, set_queue, &q);
+	exec_unlock(d);
+}
+
+/* Raise a relaxed maximum. */
+static void cnt_max(_Atomic u64 *m, u64 v)
+{
+	u64 old = atomic_load_explicit(m, memory_order_relaxed);
+
+	while (v > old &&
+	       !atomic_compare_exchange_weak_explicit(m, &old, v, memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+}
+
+/*
+ * Wait descriptors in [from, to): the submissions one tail write publishes.
+ * The writer's own context, after its writes: plain reads are ordered.
+ */
+static u32 count_waits(const struct qr_dev *d, u32 from, u32 to)
+{
+	u32 mask = d->q.slots - 1, n = 0;
+
+	for (; from != to; from = (from + 1) & mask)
+		n += vtd_is_wait((const struct qiring_desc *)
+				 (d->q.desc + (size_t)from * d->q.desc_size));
+	return n;
 }
 
 void qr_dev_write_tail(void *hw, u32 index)
 {
 	struct qr_dev *d = hw;
+	bool timed = d->prof.mmio_write_ns || d->prof.desc_ns || d->prof.doorbell_ns;
+	u64 t0 = timed ? ktime_get_ns() : 0;
+	u32 old = atomic_load_explicit(&d->iqt, memory_order_relaxed);
 
 	CNT_INC(d, tail_writes);
+	if (d->q.desc)
+		cnt_max(&d->max_batch, count_waits(d, old, index & (d->q.slots - 1)));
 	qr_dev_spin_ns(d->prof.mmio_write_ns);
 	atomic_store_explicit(&d->doorbell_at, ktime_get_ns(), memory_order_relaxed);
 	/* Pairs with the executor's acquire: descriptors below are visible. */
 	atomic_store_explicit(&d->iqt, index & (d->q.slots - 1), memory_order_release);
 	if (d->prof.sync_exec) {
 		/* A trapping tail write: the VMM runs the queue, then returns. */
-		pthread_mutex_lock(&d->exec);
-		while (exec_one(d))
-			qr_dev_spin_ns(d->prof.desc_ns);
-		pthread_mutex_unlock(&d->exec);
+		exec_lock(d);
+		as_unit(d, false, sync_run, NULL);
+		exec_unlock(d);
 	}
+	if (timed)
+		cnt_max(&d->max_tail_write_ns, ktime_get_ns() - t0);
 }
 
 u32 qr_dev_read_head(void *hw)
@@ -411,10 +657,9 @@ void qr_dev_clear_fault(void *hw, u32 bits)
 	 * what the executor fetches after it (pairs with exec_one's acquire). */
 	atomic_fetch_and_explicit(&d->fsts, ~(bits & FSTS_ALL), memory_order_release);
 	if (d->prof.sync_exec && (bits & FSTS_STOP)) {
-		pthread_mutex_lock(&d->exec);
-		while (exec_one(d))
-			qr_dev_spin_ns(d->prof.desc_ns);
-		pthread_mutex_unlock(&d->exec);
+		exec_lock(d);
+		as_unit(d, false, sync_run, NULL);
+		exec_unlock(d);
 	}
 }
 
@@ -457,21 +702,22 @@ u64 qr_dev_read_iqer(struct qr_dev *d)
 	return atomic_load_explicit(&d->iqer, memory_order_relaxed);
 }
 
+/* A test's synchronous "run now": the caller waits and sees the result. */
 void qr_dev_run(struct qr_dev *d)
 {
-	pthread_mutex_lock(&d->exec);
-	exec_all(d, UINT32_MAX);
-	pthread_mutex_unlock(&d->exec);
+	u32 n = UINT32_MAX;
+
+	exec_lock(d);
+	as_unit(d, true, run_n, &n);
+	exec_unlock(d);
 }
 
 u32 qr_dev_step(struct qr_dev *d, u32 n)
 {
-	u32 done;
-
-	pthread_mutex_lock(&d->exec);
-	done = exec_all(d, n);
-	pthread_mutex_unlock(&d->exec);
-	return done;
+	exec_lock(d);
+	as_unit(d, true, run_n, &n);
+	exec_unlock(d);
+	return n;
 }
 
 void qr_dev_inject_ite_at(struct qr_dev *d, u32 slot)
@@ -484,15 +730,28 @@ void qr_dev_inject_ice_at(struct qr_dev *d, u32 slot)
 	atomic_store_explicit(&d->ice_at, slot + 1, memory_order_relaxed);
 }
 
-void qr_dev_set_profile(struct qr_dev *d, const struct qr_dev_profile *p)
+static void set_profile(struct qr_dev *d, void *p)
 {
-	pthread_mutex_lock(&d->exec);
-	d->prof = *p;
-	pthread_mutex_unlock(&d->exec);
+	d->prof = *(const struct qr_dev_profile *)p;
 }
 
+void qr_dev_set_profile(struct qr_dev *d, const struct qr_dev_profile *p)
+{
+	exec_lock(d);
+	as_unit(d, true, set_profile, (void *)p);
+	exec_unlock(d);
+}
+
+/*
+ * Counters are atomics; the call also lets the caller see what the unit's
+ * callbacks recorded (a test reads its checker after the run).
+ */
 void qr_dev_get_counters(struct qr_dev *d, struct qr_dev_counters *c)
 {
+	exec_lock(d);
+	as_unit(d, true, nothing, NULL);
+	exec_unlock(d);
+
 #define LD(f) atomic_load_explicit(&d->f, memory_order_relaxed)
 	c->tail_writes = LD(tail_writes);
 	c->head_reads = LD(head_reads);
@@ -505,5 +764,7 @@ void qr_dev_get_counters(struct qr_dev *d, struct qr_dev_counters *c)
 	c->ice = LD(ice);
 	c->aborted_waits = LD(aborted_waits);
 	c->bad_status_addr = LD(bad_status_addr);
+	c->max_batch = LD(max_batch);
+	c->max_tail_write_ns = LD(max_tail_write_ns);
 #undef LD
 }

@@ -88,6 +88,9 @@ struct qr_dev_counters {
 	u64 iqe, ite, ice;	/* faults raised */
 	u64 aborted_waits;	/* waits discarded by ITE */
 	u64 bad_status_addr;	/* status address outside registered memory: a bug */
+	u64 max_batch;		/* the most wait descriptors one tail write published */
+	u64 max_tail_write_ns;	/* the longest tail write, trap and in-trap execution
+				 * included (profiles with latencies only) */
 };
 
 struct qr_dev *qr_dev_create(const struct qr_dev_config *cfg);

@@ -7,6 +7,7 @@ const struct qr_variant *const qr_variants[] = {
 	&qr_variant_legacy,
 	&qr_variant_tbf,
 	&qr_variant_locked,
+	&qr_variant_smmuv3,
 	&qr_variant_lockfree,
 	NULL,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause */
 /*
- * One interface, four submission algorithms, all driving the same device
+ * One interface, five submission algorithms, all driving the same device
  * model (devmodel.h):
  *
  *   legacy    Linux before mid-2024: reclaim turns DONE/ABORT into FREE
@@ -8,11 +8,16 @@
  *   tbf       the v1 fix: owners mark TO_BE_FREED, reclaim frees those;
  *   locked    the merged fix (Linux 6.1.y, mainline): owners free their own
  *             slots, reclaim only advances; ck MCS lock for q_lock;
+ *   smmuv3    Linux's ARM SMMUv3 command queue (arm_smmu_cmdq_issue_cmdlist):
+ *             cmpxchg on a prod/cons word, an owner that publishes what
+ *             others gathered behind it, a valid bitmap, a shared/exclusive
+ *             lock for the consumer index; adapted to VT-d;
  *   lockfree  the qiring core.
  *
  * The three historical variants are faithful renderings of dmar.c: the whole
  * submission under q_lock, which the poll loop drops for one cpu_relax() per
- * iteration, reading FSTS (qi_check_fault) once per iteration.
+ * iteration, reading FSTS (qi_check_fault) once per iteration. smmuv3 is a
+ * faithful rendering of arm-smmu-v3.c; variant_smmuv3.c says what it adapts.
  */
 #ifndef QIRING_TESTS_VARIANT_H
 #define QIRING_TESTS_VARIANT_H
@@ -42,7 +47,7 @@ struct qr_vcounters {
 	u64 tail_writes;	/* from the device model */
 	u64 fault_reads;	/* from the device model (FSTS reads) */
 	u64 restarts;		/* ITE-abort restarts */
-	u64 cas_retries;	/* lockfree only; 0 for locked variants */
+	u64 cas_retries;	/* lockfree and smmuv3; 0 for locked variants */
 };
 
 struct qr_variant {
@@ -65,6 +70,7 @@ struct qr_variant {
 extern const struct qr_variant qr_variant_legacy;
 extern const struct qr_variant qr_variant_tbf;
 extern const struct qr_variant qr_variant_locked;
+extern const struct qr_variant qr_variant_smmuv3;
 extern const struct qr_variant qr_variant_lockfree;
 
 /* NULL-terminated list, in the order above; lookup by name. */

@@ -28,6 +28,7 @@
 #define QIRING_TESTS_VARIANT_HIST_H
 
 #include <ck_spinlock.h>
+#include <linux/compiler.h>
 
 #include "variant.h"
 

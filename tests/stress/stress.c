@@ -22,8 +22,8 @@
  *              1/N (default 4 when ite is set, else never);
  *   ice=N      each wait raises ICE with probability 1/N;
  *   iqe=N      a submission carries one invalid descriptor with probability
- *              1/N (the lockfree core's IQE semantics: the owner gets -EINVAL
- *              once its whole submission has drained).
+ *              1/N (the lockfree core's and smmuv3's IQE semantics: the owner
+ *              gets -EINVAL once its whole submission has drained).
  *
  * An ITE discards the open submission through its wait: the checker rewinds
  * that submitter to index 0 of the same sequence, which its restart must

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 /*
  * Unit tests of the historical variants (legacy, tbf, locked: the dmar.c
- * renderings in tests/lib/variant_hist.c), with the lockfree core alongside
- * for comparison where the contract is the same.
+ * renderings in tests/lib/variant_hist.c) and of smmuv3 (the arm-smmu-v3.c
+ * command queue on VT-d, tests/lib/variant_smmuv3.c), with the lockfree core
+ * alongside for comparison where the contract is the same. smmuv3 keeps
+ * lockfree's contract where dmar.c's differs: IQE anywhere in a submission
+ * is skipped and answered with -EINVAL, and a full queue is waited for
+ * without giving up (Linux's SMMUv3 driver only reports "CMDQ timeout").
  *
  * Every check looks at what the device executed (the on_exec log), not just
  * at return codes: each descriptor carries its submission and index, and
@@ -40,6 +44,7 @@ static int passed, failed;
 #define TYPE_IOTLB	0x2ull
 #define TYPE_BAD	0x0ull		/* no such type on either ring size */
 #define QI_DONE		2u		/* Linux's QI_DONE: the historical status data */
+#define SMMU_MSI_DONE	0u		/* smmuv3: the sync's MSI data, into its own slot */
 #define STALL_NS	(50ull * 1000 * 1000)
 #define HANG_NS		(5ull * 1000 * 1000 * 1000)	/* a hang fails, not times out */
 
@@ -51,6 +56,7 @@ struct fixture {
 	struct qr_vring *ring;
 	u32 slots, dsize;
 	bool hist;		/* legacy, tbf or locked */
+	bool smmu;		/* smmuv3 */
 
 	pthread_mutex_t lock;	/* the log: written by whoever runs the device */
 	struct qr_dev_event *ev;
@@ -97,7 +103,9 @@ static struct fixture *fx_open(const struct qr_variant *v, enum qr_dev_mode mode
 	f->v = v;
 	f->slots = slots;
 	f->dsize = dsize;
-	f->hist = v != &qr_variant_lockfree;
+	f->hist = v == &qr_variant_legacy || v == &qr_variant_tbf ||
+		  v == &qr_variant_locked;
+	f->smmu = v == &qr_variant_smmuv3;
 	f->maxev = maxev ? maxev : 4096;
 	f->ev = calloc(f->maxev, sizeof(*f->ev));
 	pthread_mutex_init(&f->lock, NULL);
@@ -156,6 +164,18 @@ static void fx_clear(struct fixture *f)
 	pthread_mutex_unlock(&f->lock);
 }
 
+/*
+ * Wait for the device to finish the descriptor it may still be executing
+ * (qr_dev_run() takes the executor's lock): a device thread writes a wait's
+ * status before it moves IQH past the wait, and smmuv3 frees the queue only
+ * as far as IQH says, so right after a submission returns one slot may
+ * still be the device's.
+ */
+static void fx_settle(struct fixture *f)
+{
+	qr_dev_run(f->dev);
+}
+
 /* The next slot a submission will take: IQT, once the ring is idle. */
 static u32 fx_next_slot(struct fixture *f)
 {
@@ -205,7 +225,8 @@ static bool is_wait(const struct qiring_desc *d)
 /*
  * Events from..from+count must be d[0..count-1] executed in consecutive
  * slots, then event from+count the submission's own wait (status write on,
- * drain bit as asked; for the historical variants status data QI_DONE).
+ * drain bit as asked; for the historical variants status data QI_DONE, for
+ * smmuv3 status data 0 written into the wait's own slot, as SMMUv3's MSI is).
  * Returns the first descriptor's slot, or -1 after reporting.
  */
 static long expect_run(struct fixture *f, unsigned int from,
@@ -246,7 +267,11 @@ static long expect_run(struct fixture *f, unsigned int from,
 	    !(e.desc.qw0 & QIRING_IWD_PRQ_DRAIN) !=
 	    !(options & QIRING_OPT_WAIT_DRAIN) ||
 	    (f->dsize == 32 && (e.desc.qw2 || e.desc.qw3)) ||
-	    (f->hist && (u32)(e.desc.qw0 >> 32) != QI_DONE)) {
+	    (f->hist && (u32)(e.desc.qw0 >> 32) != QI_DONE) ||
+	    /* smmuv3: the queue is page-aligned (IQA), the address its slot's */
+	    (f->smmu && ((u32)(e.desc.qw0 >> 32) != SMMU_MSI_DONE ||
+			 e.desc.qw1 < (u64)f->dsize * e.slot ||
+			 (e.desc.qw1 - (u64)f->dsize * e.slot) % 4096))) {
 		CHECK(0, "%s %s: slot %u: bad wait descriptor %016" PRIx64
 		      " %016" PRIx64, f->v->name, what, e.slot, e.desc.qw0,
 		      e.desc.qw1);
@@ -339,6 +364,7 @@ static void test_basic(const struct qr_variant *v, enum qr_dev_mode mode,
 		CHECK(first == (long)expect_slot, "%s %s: ran from slot %ld, "
 		      "expected %u", v->name, what, first, expect_slot);
 		expect_slot = (expect_slot + count + 1) & 31;
+		fx_settle(f);
 		v->reclaim(f->ring);
 		CHECK(v->free_slots(f->ring) == 32, "%s %s: %u free slots after "
 		      "reclaim", v->name, what, v->free_slots(f->ring));
@@ -405,18 +431,19 @@ static void test_arg_errors(const struct qr_variant *v)
 	CHECK(rc == 0, "%s: lone wait without desc returned %d", v->name, rc);
 	CHECK(fx_nev(f) == 16, "%s: %u events after two submissions", v->name,
 	      fx_nev(f));
+	fx_settle(f);
 	v->reclaim(f->ring);
 	CHECK(v->free_slots(f->ring) == 16, "%s: %u free slots at the end",
 	      v->name, v->free_slots(f->ring));
 
 	v->counters(f->ring, &c);
-	if (f->hist) {
+	if (f->hist || f->smmu) {
 		CHECK(c.submissions == 6, "%s: %" PRIu64 " submissions counted, "
 		      "6 returned", v->name, c.submissions);
 		CHECK(c.tail_writes == 2, "%s: %" PRIu64 " tail writes for 2 "
 		      "published submissions", v->name, c.tail_writes);
 	}
-	CHECK(c.restarts == 0 && (!f->hist || c.cas_retries == 0),
+	CHECK(c.restarts == 0 && (f->v == &qr_variant_lockfree || c.cas_retries == 0),
 	      "%s: restarts %" PRIu64 ", CAS retries %" PRIu64, v->name,
 	      c.restarts, c.cas_retries);
 	fx_close(f);
@@ -434,7 +461,7 @@ static void test_arg_errors(const struct qr_variant *v)
  */
 static void test_iqe_first(const struct qr_variant *v, u32 dsize)
 {
-	struct qiring_desc d[3], e[2];
+	struct qiring_desc d[3], e[2], smmu_skip = { 0 }, smmu_wait = { 0 };
 	struct fixture *f = fx_open(v, QR_DEV_LAZY, 16, dsize, 0, 0);
 	struct qr_dev_counters dc;
 	struct qr_dev_event ev;
@@ -485,7 +512,20 @@ static void test_iqe_first(const struct qr_variant *v, u32 dsize)
 			      "%s %uB: slot %u ran %016" PRIx64 " after IQE, "
 			      "expected the owner's wait", v->name, dsize, s,
 			      ev.desc.qw0);
+		/* skip_err: a sync whose status write is not the owner's. */
+		if (f->smmu && ev.slot == s)
+			smmu_skip = ev.desc;
+		if (f->smmu && ev.slot == ((s + 3) & 15))
+			smmu_wait = ev.desc;
 	}
+	if (f->smmu)
+		CHECK(is_wait(&smmu_skip) && (smmu_skip.qw0 & QIRING_IWD_SW) &&
+		      is_wait(&smmu_wait) && smmu_skip.qw1 != smmu_wait.qw1,
+		      "%s %uB: slot %u ran %016" PRIx64 " %016" PRIx64 " after "
+		      "IQE, expected a sync that does not write the owner's "
+		      "status (owner's wait %016" PRIx64 " %016" PRIx64 ")",
+		      v->name, dsize, s, smmu_skip.qw0, smmu_skip.qw1,
+		      smmu_wait.qw0, smmu_wait.qw1);
 	CHECK(execs_bad == 0, "%s %uB: the invalid descriptor executed",
 	      v->name, dsize);
 	CHECK(execs[1] == 1 && execs[2] == 1, "%s %uB: descriptors 1, 2 of the "
@@ -514,7 +554,8 @@ static void test_iqe_first(const struct qr_variant *v, u32 dsize)
  * IQE on a descriptor after the first. Linux's qi_check_fault() acts only
  * when IQH is the submission's first slot, so the historical variants
  * cannot clear it: the queue stays stopped and the owner spins until the
- * bounded wait reports a FAULT stall. The lockfree core answers -EINVAL.
+ * bounded wait reports a FAULT stall. The lockfree core answers -EINVAL,
+ * and so does smmuv3 (skip_err replaces whichever descriptor IQH is on).
  */
 static void test_iqe_middle(const struct qr_variant *v)
 {
@@ -604,6 +645,7 @@ static void test_ite(const struct qr_variant *v, enum qr_dev_mode mode)
 		CHECK(first >= 0 && first != (long)s, "%s: restart ran from slot "
 		      "%ld (the aborted one started at %u)", v->name, first, s);
 	}
+	fx_settle(f);
 	v->reclaim(f->ring);
 	CHECK(v->free_slots(f->ring) == 32, "%s: %u free slots after ITE",
 	      v->name, v->free_slots(f->ring));
@@ -632,21 +674,22 @@ static void test_stall(const struct qr_variant *v)
 	      v->name, rc);
 	CHECK(took >= STALL_NS && took < 100 * STALL_NS, "%s: gave up after "
 	      "%" PRIu64 " ns, bound %llu", v->name, took, STALL_NS);
-	CHECK(f->nstall >= 1 && (f->hist ? f->nstall == 1 : 1),
+	CHECK(f->nstall >= 1 && (f->hist || f->smmu ? f->nstall == 1 : 1),
 	      "%s: %u stall reports", v->name, f->nstall);
 	CHECK(f->stall.blocker == QIRING_BLOCKER_DEVICE && !f->stall.reserving &&
 	      f->stall.blocker_slot == 1 && f->stall.waiter_seq == 1,
 	      "%s: stall: blocker %d reserving %d slot %u waiter %" PRIu64,
 	      v->name, (int)f->stall.blocker, f->stall.reserving,
 	      f->stall.blocker_slot, f->stall.waiter_seq);
-	if (f->hist)
+	if (f->hist || f->smmu)
 		CHECK(f->stall.age_ns >= STALL_NS, "%s: stall age %" PRIu64,
 		      v->name, f->stall.age_ns);
 
 	/*
-	 * The lockfree core bounds only completion waits (its reservation
-	 * waits report stalls but never give up), so the rest is for the
-	 * historical variants, whose free-space loop is bounded too.
+	 * The lockfree core and smmuv3 bound only completion waits (their
+	 * reservation waits report stalls but never give up: Linux's SMMUv3
+	 * driver prints "CMDQ timeout" and goes on waiting), so the rest is
+	 * for the historical variants, whose free-space loop is bounded too.
 	 */
 	if (!f->hist) {
 		fx_close(f);
@@ -822,11 +865,12 @@ static void test_threads(const struct qr_variant *v)
 	CHECK(!ok || (open < 0 && lone == want_lone), "%s: %u lone waits "
 	      "executed, %u submitted%s", v->name, lone, want_lone,
 	      open >= 0 ? ", a group left open" : "");
+	fx_settle(f);
 	v->reclaim(f->ring);
 	CHECK(v->free_slots(f->ring) == 64, "%s: %u free slots at quiescence",
 	      v->name, v->free_slots(f->ring));
 	v->counters(f->ring, &c);
-	if (f->hist)
+	if (f->hist || f->smmu)
 		CHECK(c.submissions == THREADS * PER_THREAD && c.restarts == 0,
 		      "%s: counted %" PRIu64 " submissions, %" PRIu64
 		      " restarts", v->name, c.submissions, c.restarts);
@@ -837,7 +881,7 @@ int main(void)
 {
 	static const struct qr_variant *const variants[] = {
 		&qr_variant_legacy, &qr_variant_tbf, &qr_variant_locked,
-		&qr_variant_lockfree,
+		&qr_variant_smmuv3, &qr_variant_lockfree,
 	};
 	unsigned int i;
 	int before;

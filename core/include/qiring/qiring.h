@@ -184,7 +184,8 @@ struct qiring_stall {
  * @status_dma: bus address of @status[0], as the hardware writes it
  * @ops: the unit's registers
  * @hw: first argument of every @ops call
- * @fault_poll_ns: minimum interval between FSTS reads by waiters (0: 20 us)
+ * @fault_poll_ns: a waiter reads FSTS only once it has waited this long, and
+ *	at most one waiter per interval across the ring (0: 100 us)
  * @stall_ns: report a waiter held longer than this (0: 1 s)
  * @stall_report: called with a report, from the waiter's context (may be NULL)
  * @stall_arg: first argument of @stall_report
@@ -207,6 +208,7 @@ struct qiring_config {
  * struct qiring_stats - counters, read with qiring_get_stats()
  * @submissions: wait descriptors published (restarts count again)
  * @tail_writes: IQT writes
+ * @max_batch: the most submissions one IQT write published
  * @fault_reads: FSTS reads
  * @restarts: submissions restarted after an ITE abort
  * @cas_retries: failed reservation and reclaim compare-and-swaps
@@ -219,6 +221,7 @@ struct qiring_config {
 struct qiring_stats {
 	u64 submissions;
 	u64 tail_writes;
+	u64 max_batch;
 	u64 fault_reads;
 	u64 restarts;
 	u64 cas_retries;
@@ -249,23 +252,29 @@ struct qiring {
 
 	atomic64_t tail ____cacheline_aligned_in_smp;	/* published << 1 | LEASE */
 	atomic64_t tail_writes;				/* lease holder only */
+	atomic64_t max_batch;				/* ditto */
 	atomic64_t submissions;				/* ditto */
 
 	atomic64_t cons ____cacheline_aligned_in_smp;	/* reclaim frontier */
-	atomic64_t base;				/* first position of the epoch */
 
 	raw_spinlock_t fault_lock ____cacheline_aligned_in_smp;
 	atomic64_t fault_next_ns;			/* earliest next FSTS poll */
 	atomic64_t fault_reads;
 	atomic64_t restarts;
 	atomic64_t cas_retries;
-	atomic64_t iqe, ite, ice, stalls, orphans;
+	atomic64_t ite, ice, stalls, orphans;
 
-	/* read-mostly after qiring_init() */
-	u32 order ____cacheline_aligned_in_smp;
+	/*
+	 * Read-mostly: iqe is read by every submission and written by the
+	 * IQE handler only; base by qiring_enable() only.
+	 */
+	atomic64_t iqe ____cacheline_aligned_in_smp;
+	atomic64_t base;				/* first position of the epoch */
+	u32 order;
 	u32 mask;
+	u32 reclaim_shift;
 	u32 desc_shift;
-	u8 *desc;
+	void *desc;
 	u32 *status;
 	u64 status_dma;
 	const struct qiring_hw_ops *ops;

@@ -16,7 +16,6 @@
 #define QIRING_PORT_C11_LINUX_ATOMIC_H
 
 #include <linux/types.h>
-#include <linux/compiler.h>
 #include <asm/barrier.h>
 
 typedef struct {

@@ -10,7 +10,6 @@
 #define QIRING_PORT_URCU_LINUX_ATOMIC_H
 
 #include <linux/types.h>
-#include <linux/compiler.h>
 #include <asm/barrier.h>
 #include <urcu/uatomic.h>
 

@@ -3,7 +3,6 @@
 #ifndef QIRING_SIM_LINUX_ATOMIC_H
 #define QIRING_SIM_LINUX_ATOMIC_H
 
-#include <linux/compiler.h>
 #include <asm/barrier.h>
 #include "../sim_port.h"
 
