@@ -62,6 +62,7 @@ die() { log "FAIL: $*"; exit 1; }
 matrix=(
 	"upstream 1 legacy"	"qiring 1 legacy"
 	"upstream 2 legacy"	"qiring 2 legacy"
+	"upstream 1 scalable"	"qiring 1 scalable"
 	"upstream 2 scalable"	"qiring 2 scalable"
 	"qiring-kcsan 2 scalable"
 )
