@@ -71,7 +71,7 @@
  *     waiter held for fault_poll_ns reads FSTS and handles faults, at most
  *     one per fault_poll_ns; a waiter held longer than stall_ns reports who
  *     holds it. With a deadline, a waiter that runs out of time leaves an
- *     orphan word instead (O16).
+ *     orphan word instead (O16, relaxed).
  *  6. Release: store FREE(lap) into every slot we own (O3); after an ABORT,
  *     reserve and submit again.
  *  7. Reclaim, every slots / 8 positions (at most 32) by the owner whose
@@ -81,12 +81,12 @@
  *
  * Ordering points. Every ordering is on an access; each names its partner.
  *
- *  O1  smp_store_release(status, DESC/WAIT) in __qr_publish(), pairs with
- *      O2: a lease holder that sees the mark sees the descriptor, and hands
- *      both to the hardware through write_tail().
- *  O2  smp_load_acquire(status) in the doorbell scan and the IQE handler,
- *      pairs with O1: as above; the IQE handler may read the owner's wait
- *      descriptor.
+ *  O1  smp_store_release(status, WAIT) in __qr_publish(), pairs with O2:
+ *      a lease holder that sees the wait's mark sees every descriptor of
+ *      the submission, written before it, and hands them to the hardware
+ *      through write_tail().
+ *  O2  smp_load_acquire(status) in the doorbell scan, pairs with O1: as
+ *      above.
  *  O3  smp_store_release(status, FREE) in qr_release() (by the owner, or
  *      for an orphan by its reclaimer), pairs with O4: the owner's and
  *      (through O12) the hardware's use of the slot happen before a new
@@ -125,16 +125,34 @@
  *      reserver checked, so prod - cons never exceeds the ring. The claim
  *      carries no data: what may be overwritten was settled by O5, what is
  *      written is published by O1.
- *  O16 smp_store_release(orphan, count + 1) in qr_orphan(), pairs with the
- *      smp_load_acquire(orphan) in qr_free_orphan(): the owner's last use of
- *      its slots happens before the reclaimer releases them in its place;
- *      the reclaimer's acquire of the wait's word (as O12) says the hardware
- *      is done too.
+ *
+ * Accesses left relaxed on purpose (each was checked under the C11 memory
+ * model with an acquire/release in its place and without: nothing needs it):
+ *
+ *  --  WRITE_ONCE(status, DESC) in __qr_publish(): the doorbell publishes
+ *      only up to a marked wait, whose O1 covers every descriptor of the
+ *      submission; a scan that reads a DESC mark late stops before the
+ *      submission, whose owner rings again (H3). Other readers of DESC
+ *      marks compare words and read no data on their account.
+ *  --  READ_ONCE(status) in the IQE handler's scan for the owner's wait:
+ *      the handler read FSTS.IQE after the hardware raised it, which the
+ *      hardware did after fetching from an IQT that covers the whole
+ *      submission (IQT stops only at submission ends), written by a lease
+ *      holder after its O2 of the wait's mark.
+ *  --  atomic64_read(cons) in qiring_free_slots(): it follows the acquire
+ *      of prod (O15), so it returns at least the cons the reserver checked
+ *      (read coherence); a later one only makes the snapshot smaller.
+ *  --  WRITE_ONCE(orphan, count + 1) in qr_orphan() and READ_ONCE(orphan)
+ *      in qr_free_orphan() and qr_flush() (O16): the word carries only the
+ *      count. After publishing, the owner touches its slots only through
+ *      atomics; the reclaimer releases an orphan only after its acquire of
+ *      the wait's word (as O12, or O7), which orders everything the owner
+ *      and the hardware did to the slots.
  *  --  try_cmpxchg_relaxed(status, DESC -> BAD) in the IQE handler: the
  *      owner reads BAD after its O12; the hardware writes DONE only after
  *      the handler's FSTS write (an MMIO write, ordered after the store).
  *  --  try_cmpxchg_relaxed(orphan, o -> 0) in qr_free_orphan(): only picks
- *      the one reclaimer that releases an orphan; O16 and O12 order the
+ *      the one reclaimer that releases an orphan; O12 (or O7) orders the
  *      rest.
  *
  * Hazards, and what rules each out:
@@ -379,8 +397,11 @@ static void qr_handle_iqe(struct qiring *r)
 	u64 w;
 
 	for (w = h; w < pub; w++) {
-		/* O2 again: pairs with O1; we may read the owner's wait descriptor. */
-		if (smp_load_acquire(qr_slot_word(r, w)) == qr_word(r, w, QIRING_WAIT))
+		/*
+		 * Relaxed: FSTS.IQE already orders the owner's wait descriptor
+		 * before us (see "--" IQE scan in the header).
+		 */
+		if (READ_ONCE(*qr_slot_word(r, w)) == qr_word(r, w, QIRING_WAIT))
 			break;
 	}
 	/*
@@ -658,8 +679,8 @@ static __always_inline void qr_release(struct qiring *r, u64 pos, u64 w)
 static bool qr_free_orphan(struct qiring *r, u64 pos, u64 limit)
 {
 	u32 *ow = qr_orphan_word(r, pos);
-	/* O16: pairs with the owner's release in qr_orphan(). */
-	u32 o = smp_load_acquire(ow);
+	/* O16, relaxed: the acquire of the wait's word below orders the rest. */
+	u32 o = READ_ONCE(*ow);
 	u64 w = pos + o - 1;
 	u32 v;
 
@@ -761,7 +782,8 @@ unsigned int qiring_free_slots(struct qiring *r)
 	for (;;) {
 		s64 again;
 
-		c = atomic64_read_acquire(&r->cons);
+		/* relaxed: after O15's acquire of prod (see the header) */
+		c = atomic64_read(&r->cons);
 		again = atomic64_read_acquire(&r->prod);
 		if (again == p || ++tries == 4)
 			break;
@@ -939,9 +961,10 @@ static __always_inline u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
 
 	for (;;) {
 		/*
-		 * O2: pairs with O1, the owner's marks in __qr_publish().
-		 * Seeing the mark, the lease holder sees the descriptor it
-		 * covers, and hands both to the hardware.
+		 * O2: pairs with O1, the owner's wait mark in __qr_publish().
+		 * Seeing it, the lease holder sees every descriptor of the
+		 * submission, and hands them to the hardware. (A DESC mark's
+		 * acquire orders nothing the wait's does not.)
 		 */
 		v = smp_load_acquire(&status[q & mask]);
 		tag = qiring_status_word(q, order, 0);
@@ -1025,11 +1048,8 @@ static void qr_flush(struct qiring *r)
 {
 	u64 pub = (u64)atomic64_read(&r->tail) >> 1;
 
-	/*
-	 * Pairs with O16 in qr_orphan(): a word not yet visible is seen on
-	 * the caller's next tick.
-	 */
-	if (smp_load_acquire(qr_orphan_word(r, pub)))
+	/* O16, relaxed: a word not yet visible is seen on the next tick. */
+	if (READ_ONCE(*qr_orphan_word(r, pub)))
 		qr_doorbell(r, ~0ull, pub + 1);
 }
 
@@ -1048,13 +1068,16 @@ static __always_inline void __qr_publish(struct qiring *r,
 	wd.qw1 = qr_slot_dma(r, w);
 	qr_put_desc(r, w, &wd);
 	/*
-	 * O1: pairs with O2 in the lease holder's scan. The mark says "this
-	 * slot's descriptor is complete"; a lease holder that sees it sees
-	 * the descriptor, and hands it on to the hardware.
+	 * Mark the slots. The DESC marks say "this slot's descriptor is
+	 * written"; the wait's mark (O1, pairs with O2 in the lease holder's
+	 * scan) says the whole submission is: a lease holder that sees it
+	 * sees every descriptor written before it, and hands them on to the
+	 * hardware. The scan stops at the last marked wait, so the DESC marks
+	 * need no ordering of their own.
 	 */
 	for (q = t->pos; q < w; q++) {
-		/* O1, each descriptor slot */
-		smp_store_release(qr_slot_word(r, q), qr_word(r, q, QIRING_DESC));
+		/* relaxed: the wait's O1 below covers them (see the header) */
+		WRITE_ONCE(*qr_slot_word(r, q), qr_word(r, q, QIRING_DESC));
 	}
 	/* O1, the wait slot, last: the submission is complete */
 	smp_store_release(qr_slot_word(r, w), qr_word(r, w, QIRING_WAIT));
@@ -1306,8 +1329,8 @@ static int qr_orphan(struct qiring *r, const struct qiring_ticket *t)
 		qr_release(r, t->pos, t->pos + t->count);
 		return rc == -EAGAIN ? -ETIMEDOUT : rc;
 	}
-	/* O16: pairs with the acquire in qr_free_orphan(). */
-	smp_store_release(qr_orphan_word(r, t->pos), t->count + 1);
+	/* O16, relaxed: carries only the count (see "--" orphan in the header). */
+	WRITE_ONCE(*qr_orphan_word(r, t->pos), t->count + 1);
 	atomic64_inc(&r->orphans);
 	return -ETIMEDOUT;
 }

@@ -16,17 +16,7 @@
 
 #include "devmodel.h"
 
-static int passed, failed;
-
-#define CHECK(cond) do {							\
-	if (cond) {								\
-		passed++;							\
-	} else {								\
-		failed++;							\
-		fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n",		\
-			__FILE__, __LINE__, __func__, #cond);			\
-	}									\
-} while (0)
+#include "check.h"
 
 #define MS	(1000ull * 1000)
 #define SEC	(1000ull * MS)
@@ -569,6 +559,5 @@ int main(void)
 	test_ticket_misuse();
 	test_free_slots_snapshot();
 	test_split_recipe_ends_on_fault();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_exit();
 }

@@ -14,17 +14,7 @@
 
 #include "devmodel.h"
 
-static int passed, failed;
-
-#define CHECK(cond) do {							\
-	if (cond) {								\
-		passed++;							\
-	} else {								\
-		failed++;							\
-		fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n",		\
-			__FILE__, __LINE__, __func__, #cond);			\
-	}									\
-} while (0)
+#include "check.h"
 
 #define MAX_EVENTS 4096
 
@@ -608,6 +598,5 @@ int main(void)
 	test_wait_timeout();
 	test_device_stall_is_reported();
 	test_lifecycle_api();
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_exit();
 }

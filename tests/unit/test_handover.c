@@ -45,17 +45,7 @@
 
 #include "devmodel.h"
 
-static int passed, failed;
-
-#define CHECK(cond) do {							\
-	if (cond) {								\
-		passed++;							\
-	} else {								\
-		failed++;							\
-		fprintf(stderr, "%s:%d: %s: CHECK(%s) failed\n",		\
-			__FILE__, __LINE__, __func__, #cond);			\
-	}									\
-} while (0)
+#include "check.h"
 
 #define SLOTS	4u
 #define DSIZE	16u
@@ -191,6 +181,5 @@ int main(void)
 		round_trip(QR_DEV_THREAD, true);
 		round_trip(QR_DEV_LAZY, true);
 	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return check_exit();
 }
