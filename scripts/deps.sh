@@ -5,7 +5,9 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config liburcu-dev libck-dev libbenchmark-dev
-      relacy-dev linux-headers-amd64 linux-source-6.1 gnuplot-nox valgrind python3)
+      relacy-dev linux-headers-amd64 linux-source-6.1 linux-source-6.12
+      qemu-system-x86 busybox-static cpio bc flex bison libelf-dev libssl-dev
+      kmod patch gnuplot-nox valgrind python3)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
