@@ -199,6 +199,12 @@ do_build() {	# tree
 	build "$v" "$out" upstream
 	# shellcheck disable=SC2046
 	set_state "$v" $(series "$v")
+	# The series carries the core byte for byte: what the kernel builds is
+	# the file every userspace test runs.
+	cmp "$root/core/src/qiring.c" "$kb/$v/linux/drivers/iommu/intel/qiring.c" &&
+		cmp "$root/core/include/qiring/qiring.h" "$kb/$v/linux/drivers/iommu/intel/qiring.h" ||
+		die "$v: the patched tree's qiring.c/qiring.h differ from core/"
+	log "$v: drivers/iommu/intel/qiring.[ch] are core/'s, byte for byte"
 	add_config "$v" "$out" "${kunit[@]}"
 	check_config "$out" "${base[@]}" "${kunit[@]}"
 	# The new files at W=1 first (the bzImage build then rebuilds them
