@@ -91,6 +91,14 @@ trailer() {
 	printf -- '-- \n2.39.5\n\n'
 }
 
+emit_body() {	# diff file: diffstat, the diff, the trailer; the file is removed
+	diffstat "$1"
+	echo
+	cat "$1"
+	trailer
+	rm -f "$1"
+}
+
 gen_core() {
 	local body
 	body=$(mktemp)
@@ -126,11 +134,7 @@ patch only adds the files; the next one uses them.
 Signed-off-by: $author
 ---
 MSG
-	diffstat "$body"
-	echo
-	cat "$body"
-	trailer
-	rm -f "$body"
+	emit_body "$body"
 }
 
 gen_kunit() {	# tree
@@ -174,11 +178,7 @@ directly, so nothing is exported for it. Run it with
 Signed-off-by: $author
 ---
 MSG
-	diffstat "$body"
-	echo
-	cat "$body"
-	trailer
-	rm -f "$body"
+	emit_body "$body"
 }
 
 gen_cover() {	# tree, directory holding the series
