@@ -993,9 +993,9 @@ static __always_inline u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
  * from its wait loop until a claim covers it, so no hand-off between CPUs
  * is needed, and the lease is a plain release.
  */
-static bool qr_doorbell(struct qiring *r, u64 pos, u64 end)
+static __always_inline bool __qr_doorbell(struct qiring *r, u64 pos, u64 end,
+					  s64 t)
 {
-	s64 t = atomic64_read(&r->tail);
 	u64 from = (u64)t >> 1, waits = 0, q;
 
 	if (from >= end)
@@ -1034,6 +1034,11 @@ static bool qr_doorbell(struct qiring *r, u64 pos, u64 end)
 	return true;
 }
 
+static noinline bool qr_doorbell(struct qiring *r, u64 pos, u64 end)
+{
+	return __qr_doorbell(r, pos, end, atomic64_read(&r->tail));
+}
+
 /*
  * Publish the run of marked submissions that starts at published, when the
  * first of them is an orphan: its owner left before its doorbell could
@@ -1059,6 +1064,7 @@ static __always_inline void __qr_publish(struct qiring *r,
 {
 	u64 w = t->pos + t->count, q;
 	struct qiring_desc wd = {};
+	s64 s;
 
 	/* The wait's status data is DONE tagged with this lap (H1, H4). */
 	wd.qw0 = QIRING_IWD_STATUS_DATA(qr_word(r, w, QIRING_DONE)) |
@@ -1081,7 +1087,16 @@ static __always_inline void __qr_publish(struct qiring *r,
 	}
 	/* O1, the wait slot, last: the submission is complete */
 	smp_store_release(qr_slot_word(r, w), qr_word(r, w, QIRING_WAIT));
-	qr_doorbell(r, t->pos, w + 1);
+	/*
+	 * The uncontended case, ours next and the lease free, inline; the
+	 * rest (the lease held, an earlier submission not yet marked) out of
+	 * line.
+	 */
+	s = atomic64_read(&r->tail);
+	if (likely(s == (s64)(t->pos << 1)))
+		__qr_doorbell(r, t->pos, w + 1, s);
+	else
+		qr_doorbell(r, t->pos, w + 1);
 }
 
 /**
