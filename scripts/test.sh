@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only OR BSD-2-Clause
 # Quick start, command 2: every test. The default build runs the unit,
 # explore (interleaving explorer), weakmem (the core under Relacy's C11
-# memory model), stress and kernel-compile tests; the tsan build runs the
+# memory model), stress, kernel-compile tests and a check that the mutant
+# and weakening patches still apply and compile; the tsan build runs the
 # race tests under ThreadSanitizer; the asan build runs unit and stress
 # under ASan + UBSan; the urcu build runs the unit tests on the liburcu port.
 #
@@ -29,7 +30,7 @@ run() {	# preset, ctest label regex, extra cmake arguments
 	ctest --preset "$preset" -L "$labels" || status=1
 }
 
-run default 'unit|stress|explore|weakmem|kernel' -DQIRING_WEAKMEM_LARGE="$large"
+run default 'unit|stress|explore|weakmem|kernel|patches' -DQIRING_WEAKMEM_LARGE="$large"
 run tsan tsan
 run asan 'unit|stress'
 run urcu unit
