@@ -22,6 +22,8 @@
 #ifndef QIRING_TESTS_VARIANT_H
 #define QIRING_TESTS_VARIANT_H
 
+#include <stdio.h>
+
 #include "devmodel.h"
 
 #ifdef __cplusplus
@@ -41,6 +43,39 @@ struct qr_vring_config {
 	void (*stall_report)(void *arg, const struct qiring_stall *s);
 	void *stall_arg;
 };
+
+/*
+ * A stall report for a variant's bounded wait: to the config's
+ * stall_report when set, else one line on stderr, "NAME: reservation (or
+ * completion wait) stalled AGE ns: WAITER waits on slot S (BLOCKER, why,
+ * FSTS x)", the waiter's and the blocker's positions printed with pos_fmt
+ * ("position %llu"; "prod %#llx" for a producer word that carries a wrap
+ * bit).
+ */
+static inline void
+qr_vring_report_stall(void (*report)(void *arg, const struct qiring_stall *s),
+		      void *arg, const char *name, const char *pos_fmt,
+		      const struct qiring_stall *s)
+{
+	static const char *const why[] = {
+		[QIRING_BLOCKER_OWNER_WRITING] = "owner writing",
+		[QIRING_BLOCKER_DEVICE] = "device",
+		[QIRING_BLOCKER_OWNER_RELEASE] = "owner release",
+		[QIRING_BLOCKER_FAULT] = "fault",
+	};
+	char waiter[32], blocker[32];
+
+	if (report) {
+		report(arg, s);
+		return;
+	}
+	snprintf(waiter, sizeof(waiter), pos_fmt, (unsigned long long)s->waiter_seq);
+	snprintf(blocker, sizeof(blocker), pos_fmt, (unsigned long long)s->blocker_seq);
+	fprintf(stderr, "%s: %s stalled %llu ns: %s waits on slot %u (%s, %s, FSTS %#x)\n",
+		name, s->reserving ? "reservation" : "completion wait",
+		(unsigned long long)s->age_ns, waiter, s->blocker_slot, blocker,
+		why[s->blocker], s->fault);
+}
 
 struct qr_vcounters {
 	u64 submissions;	/* submit calls that returned */

@@ -140,23 +140,7 @@ static bool stalled(struct qr_vring *r, struct stall_clock *c, u64 *age)
 
 static void report_stall(struct qr_vring *r, const struct qiring_stall *s)
 {
-	static const char *const why[] = {
-		[QIRING_BLOCKER_OWNER_WRITING] = "owner writing",
-		[QIRING_BLOCKER_DEVICE] = "device",
-		[QIRING_BLOCKER_OWNER_RELEASE] = "owner release",
-		[QIRING_BLOCKER_FAULT] = "fault",
-	};
-
-	if (r->stall_report) {
-		r->stall_report(r->stall_arg, s);
-		return;
-	}
-	fprintf(stderr, "qi: %s stalled %llu ns: position %llu waits on slot %u "
-		"(position %llu, %s, FSTS %#x)\n",
-		s->reserving ? "reservation" : "completion wait",
-		(unsigned long long)s->age_ns,
-		(unsigned long long)s->waiter_seq, s->blocker_slot,
-		(unsigned long long)s->blocker_seq, why[s->blocker], s->fault);
+	qr_vring_report_stall(r->stall_report, r->stall_arg, "qi", "position %llu", s);
 }
 
 /*

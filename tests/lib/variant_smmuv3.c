@@ -315,22 +315,8 @@ struct queue_poll {
 
 static void report_stall(struct qr_vring *r, struct qiring_stall *s)
 {
-	static const char *const why[] = {
-		[QIRING_BLOCKER_OWNER_WRITING] = "owner writing",
-		[QIRING_BLOCKER_DEVICE] = "device",
-		[QIRING_BLOCKER_OWNER_RELEASE] = "owner release",
-		[QIRING_BLOCKER_FAULT] = "fault",
-	};
-
-	if (r->stall_report) {
-		r->stall_report(r->stall_arg, s);
-		return;
-	}
-	fprintf(stderr, "smmuv3: %s stalled %llu ns: prod %#llx waits on slot %u "
-		"(%#llx, %s, FSTS %#x)\n",
-		s->reserving ? "allocation" : "wait", (unsigned long long)s->age_ns,
-		(unsigned long long)s->waiter_seq, s->blocker_slot,
-		(unsigned long long)s->blocker_seq, why[s->blocker], s->fault);
+	/* Positions are prod words: index and wrap bit. */
+	qr_vring_report_stall(r->stall_report, r->stall_arg, "smmuv3", "prod %#llx", s);
 }
 
 /*
