@@ -117,8 +117,9 @@ def spread(p, c, t, key, num="lockfree", den="locked"):
     return min(rs), max(rs)
 
 
-def noted(r, p, c, t, key, den="locked", num="lockfree", bound=None, above=True):
-    """"1.02x", with the repetitions' spread, and "noise" when it holds bound."""
+def noted(r, p, c, t, key, den="locked", num="lockfree", bound=None):
+    """"1.02x [0.97-1.06]": the ratio, its spread over the repetitions, and
+    "(spread holds BOUND)" when the bound lies inside that spread."""
     sp = spread(p, c, t, key, num=num, den=den)
     if not sp:
         return "%.2fx" % r

@@ -1064,7 +1064,6 @@ static __always_inline void __qr_publish(struct qiring *r,
 {
 	u64 w = t->pos + t->count, q;
 	struct qiring_desc wd = {};
-	s64 s;
 
 	/* The wait's status data is DONE tagged with this lap (H1, H4). */
 	wd.qw0 = QIRING_IWD_STATUS_DATA(qr_word(r, w, QIRING_DONE)) |
@@ -1087,16 +1086,8 @@ static __always_inline void __qr_publish(struct qiring *r,
 	}
 	/* O1, the wait slot, last: the submission is complete */
 	smp_store_release(qr_slot_word(r, w), qr_word(r, w, QIRING_WAIT));
-	/*
-	 * The uncontended case, ours next and the lease free, inline; the
-	 * rest (the lease held, an earlier submission not yet marked) out of
-	 * line.
-	 */
-	s = atomic64_read(&r->tail);
-	if (likely(s == (s64)(t->pos << 1)))
-		__qr_doorbell(r, t->pos, w + 1, s);
-	else
-		qr_doorbell(r, t->pos, w + 1);
+	/* Inline here, on every submission; out of line for the other callers. */
+	__qr_doorbell(r, t->pos, w + 1, atomic64_read(&r->tail));
 }
 
 /**
