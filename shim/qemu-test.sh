@@ -38,7 +38,9 @@
 # Unpacked sources and build outputs are cached: a rerun rebuilds only what
 # changed. Environment: QIRING_KBUILD, QIRING_STRESS_SECS (5),
 # QIRING_STRESS_THREADS (2 per vCPU), QIRING_KCSAN (1; 0 skips the KCSAN
-# build, its KUnit run and its boot).
+# build, its KUnit run and its boot), QIRING_BOOTS (below),
+# QIRING_HANG_SECS (the guest's hang watch, shim/kernel/init.sh; default
+# 4x the stress time + 120 s).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 kb=$(realpath -m "${QIRING_KBUILD:-/var/tmp/qiring-kbuild}")
@@ -66,6 +68,11 @@ matrix=(
 	"upstream 2 scalable"	"qiring 2 scalable"
 	"qiring-kcsan 2 scalable"
 )
+# QIRING_BOOTS="qiring 2 legacy;qiring 2 legacy" replaces the matrix (a
+# boot repeated to chase an intermittent failure; entries split on ';').
+if [ -n "${QIRING_BOOTS:-}" ]; then
+	IFS=';' read -r -a matrix <<< "$QIRING_BOOTS"
+fi
 
 # ---- dependencies -----------------------------------------------------------
 deps() {	# tree
@@ -311,6 +318,7 @@ boot() {	# tree, image, vcpus, mode
 	append="$append qiring.md5=$(md5sum < "$kb/disk.img" | cut -d' ' -f1)"
 	append="$append qiring.nvme_md5=$(md5sum < "$kb/nvme.img" | cut -d' ' -f1)"
 	append="$append qiring.secs=$secs qiring.threads=$threads qiring.mode=$mode qiring.ats=1"
+	[ -n "${QIRING_HANG_SECS:-}" ] && append="$append qiring.hang_secs=$QIRING_HANG_SECS"
 	timeout $((secs * 3 + 300)) qemu-system-x86_64 \
 		-M q35,kernel-irqchip=split -accel tcg,thread=multi -smp "$cpus" -m 512 \
 		-device "$unit" \
@@ -322,9 +330,11 @@ boot() {	# tree, image, vcpus, mode
 		-device nvme,drive=d1,serial=qiring \
 		-nic none -nographic -no-reboot > "$out" 2>&1 || true
 	res=$(grep -a 'QIRING-RESULT:' "$out" | tr -d '\r' || true)
-	grep -a -E 'QIRING-(GUEST|MODE|TYPES|STRESS|DMA|RING):' "$out" | tr -d '\r' | sed 's/^/    /'
+	grep -a -E 'QIRING-(GUEST|MODE|TYPES|STRESS|DMA|RING|HANG):' "$out" | tr -d '\r' | sed 's/^/    /' || true
 	line=$(grep -a 'QIRING-MODE:' "$out" | tr -d '\r' | sed 's/^QIRING-MODE: //' || true)
-	rate[$v-$img-$cpus-$mode]=$(grep -a 'QIRING-STRESS:' "$out" | sed -n 's/.*rate=\([0-9]*\).*/\1/p')
+	# (|| true: a boot that never got to its stress must still reach the
+	# report below, not end the script under set -e)
+	rate[$v-$img-$cpus-$mode]=$(grep -a 'QIRING-STRESS:' "$out" | sed -n 's/.*rate=\([0-9]*\).*/\1/p' || true)
 	# A patched kernel's submissions must have gone through the ring: its
 	# counters are in the invalidation_queue dump (QIRING-RING).
 	if [ "$img" != upstream ] && [ "$res" = "QIRING-RESULT: ok" ] &&
@@ -334,6 +344,11 @@ boot() {	# tree, image, vcpus, mode
 	if [ "$res" != "QIRING-RESULT: ok" ]; then
 		log "FAIL: $v $img smp$cpus $mode: ${res:-no result (see $out)}"
 		grep -a -E 'lockup|WARNING|BUG|KCSAN|DMAR|QI ' "$out" | head -20 || true
+		# the console's last lines say where a guest that timed out
+		# stopped; the whole log is kept beside the next boot's
+		log "last lines of the guest console:"
+		tail -n 80 "$out" | tr -d '\r' | sed 's/^/    | /'
+		cp "$out" "$out.failed-$(date +%H%M%S)"
 		status=1
 	else
 		log "$v $img smp$cpus: ok: $line, ${rate[$v-$img-$cpus-$mode]:-?} submissions/s, $((SECONDS - t0)) s"

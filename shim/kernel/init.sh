@@ -109,6 +109,7 @@ fi
 
 # DMA through the IOMMU while the stress runs: read every disk, again and
 # again, and check every pass.
+readers=""
 for d in $disks; do
 	(
 		name=${d%%:*}
@@ -125,12 +126,44 @@ for d in $disks; do
 		done
 		echo "$pass $bad" > "/tmp/dma-$name"
 	) &
+	readers="$readers $!"
 done
+
+# A stress or a disk read that never ends must not leave the host waiting
+# for its timeout with nothing said: after 4x the stress time plus two
+# minutes (qiring.hang_secs= sets it: a short one tests this watch), say
+# what every running or blocked task is doing, where every CPU is (sysrq
+# l: an NMI backtrace, also of a CPU spinning with interrupts off), what
+# the queue's counters say, and fail. Both CPUs spinning with interrupts
+# off run no shell: the ring's own stall reports (once a second) and the
+# host's timeout, which prints the console's last lines, cover that case.
+hang_after=$(arg hang_secs)
+[ -n "$hang_after" ] || hang_after=$((secs * 4 + 120))
+(
+	sleep "$hang_after"
+	[ -e /tmp/done ] && exit 0
+	touch /tmp/hung		# fails the run, even if it ends after all
+	echo "QIRING-HANG: the stress and the disk reads did not end in $hang_after s"
+	for p in /proc/[0-9]*; do
+		st=$(sed -n 's/^State:[[:space:]]*//p' "$p/status" 2>/dev/null)
+		case "$st" in
+		R*|D*) echo "QIRING-HANG: pid ${p#/proc/} $(cat "$p/comm" 2>/dev/null) $st in $(cat "$p/wchan" 2>/dev/null)" ;;
+		esac
+	done
+	grep -E "Submissions:" "$dbg/invalidation_queue" 2>/dev/null | sed 's/^/QIRING-HANG: /'
+	echo w > /proc/sysrq-trigger
+	echo l > /proc/sysrq-trigger
+	sleep 2		# the console drains the backtraces
+	echo "QIRING-RESULT: FAIL: hang"
+	poweroff -f
+) &
 
 echo "$threads $secs" > /sys/kernel/debug/qi_stress/run || fail="$fail stress-error"
 result=$(cat /sys/kernel/debug/qi_stress/run)
 touch /tmp/stop
-wait
+wait $readers	# the disk readers, not the hang watch
+touch /tmp/done
+[ -e /tmp/hung ] && fail="$fail hang"
 dma=""
 for d in $disks; do
 	name=${d%%:*}
@@ -139,7 +172,7 @@ for d in $disks; do
 	[ "$ok" -gt 0 ] && [ "$bad" -eq 0 ] || fail="$fail dma-$name($ok ok, $bad bad)"
 done
 
-bad=$(dmesg | grep -E "soft lockup|WARNING:|BUG:|Oops|KCSAN: |DMAR: \[DMA|DRHD: handling fault|INFO: rcu|hung_task|Invalidation (Queue|Time-out|Completion) Error|QI (wait|reservation) stalled")
+bad=$(dmesg | grep -E "soft lockup|WARNING:|BUG:|Oops|KCSAN: |DMAR: \[DMA|DRHD: handling fault|INFO: rcu|hung_task|blocked for more than|Invalidation (Queue|Time-out|Completion) Error|QI (wait|reservation) stalled")
 [ -z "$bad" ] || { fail="$fail kernel-report"; echo "$bad"; }
 
 echo "QIRING-STRESS: $result"
