@@ -72,8 +72,9 @@
  *     one per fault_poll_ns; a waiter held longer than stall_ns reports who
  *     holds it. With a deadline, a waiter that runs out of time leaves an
  *     orphan word instead (O16, relaxed).
- *  6. Release: store FREE(lap) into every slot we own (O3); after an ABORT,
- *     reserve and submit again.
+ *  6. Release: unless our own doorbell wrote the IQT that carried us, wait
+ *     until that write has returned (O17, H11); store FREE(lap) into every
+ *     slot we own (O3); after an ABORT, reserve and submit again.
  *  7. Reclaim, every slots / 8 positions (at most 32) by the owner whose
  *     release crosses the boundary, and when a reservation finds the ring
  *     full: walk from cons over FREE(lap) words (O4), never past prod, and
@@ -125,6 +126,10 @@
  *      reserver checked, so prod - cons never exceeds the ring. The claim
  *      carries no data: what may be overwritten was settled by O5, what is
  *      written is published by O1.
+ *  O17 atomic64_read_acquire(tail) in qr_wait_carrier(), before an owner
+ *      frees slots another holder's IQT write carried (or a reclaimer frees
+ *      an orphan), pairs with O11: the carrier's IQT write, and every store
+ *      the unit made inside it, happen before the FREE (O3) (H11).
  *
  * Accesses left relaxed on purpose (each was checked under the C11 memory
  * model with an acquire/release in its place and without: nothing needs it):
@@ -184,6 +189,13 @@
  *      orphans. Nothing on the fast path takes a lock for it.
  *  H10 device writes: the hardware's status write is the release half of
  *      O12; descriptors reach it only through write_tail() after O2.
+ *  H11 status written twice: a unit that runs the queue inside the IQT
+ *      write may store the status DWORD more than once (QEMU copies it with
+ *      memcpy(), two stores for 4 bytes); a FREE stored between the two is
+ *      lost and reclaim stops at that slot for good. Slots are freed only
+ *      after the IQT write that carried them returned (O17): at once when
+ *      the owner's own doorbell wrote it, else once the lease that was held
+ *      then is let go.
  */
 #include <linux/atomic.h>
 #include <linux/compiler.h>
@@ -658,13 +670,46 @@ static __always_inline void __qr_release(struct qiring *r, u64 pos, u64 w)
 }
 
 /*
- * The owner's release. Every reclaim_chunk positions, the owner whose
- * release crosses the boundary also reclaims: the scan cost is spread
- * evenly over the submissions instead of landing on the one reservation
- * that finds the ring full (a latency spike once per lap).
+ * H11: a slot the unit wrote is freed only once the IQT write that carried
+ * it has returned. A unit that runs the queue inside the IQT write (QEMU's
+ * emulated VT-d) may store the status DWORD more than once: QEMU copies it
+ * with memcpy(), which for 4 bytes stores the same value twice. An owner
+ * that saw the first store and freed its slots would have its FREE
+ * overwritten by the second: the slot never reads FREE again, and reclaim
+ * stops there for good (the ring fills, every reserver waits).
+ *
+ * The holder that carried us claimed (O10) before the unit could run our
+ * wait, and lets go of the lease (O11) after its IQT write returned. So if
+ * tail reads without the lease, that write is over; with it, this holder or
+ * a later one is writing, and waiting until tail changes waits for at most
+ * one IQT write. An owner whose own doorbell carried it skips this: its
+ * write returned before it let go of the lease.
  */
-static __always_inline void qr_release(struct qiring *r, u64 pos, u64 w)
+static noinline void qr_wait_carrier(struct qiring *r)
 {
+	/*
+	 * O17: pairs with O11. Every store the unit made inside the
+	 * carrier's IQT write happens before our FREE (O3).
+	 */
+	s64 t = atomic64_read_acquire(&r->tail);
+
+	if (t & QR_LEASE)
+		while (atomic64_read_acquire(&r->tail) == t)	/* O17 */
+			cpu_relax();
+}
+
+/*
+ * The owner's release; own: the owner's own doorbell wrote the IQT that
+ * carried it (H11). Every reclaim_chunk positions, the owner whose release
+ * crosses the boundary also reclaims: the scan cost is spread evenly over
+ * the submissions instead of landing on the one reservation that finds the
+ * ring full (a latency spike once per lap).
+ */
+static __always_inline void qr_release(struct qiring *r, u64 pos, u64 w,
+				       bool own)
+{
+	if (!own)
+		qr_wait_carrier(r);
 	__qr_release(r, pos, w);
 	if ((pos ^ (w + 1)) >> r->reclaim_shift)
 		qiring_reclaim(r);
@@ -694,6 +739,7 @@ static bool qr_free_orphan(struct qiring *r, u64 pos, u64 limit)
 	/* Exactly one reclaimer releases it (see "--" orphan in the header). */
 	if (!try_cmpxchg_relaxed(ow, &o, 0))
 		return false;
+	qr_wait_carrier(r);
 	__qr_release(r, pos, w);
 	return true;
 }
@@ -979,12 +1025,18 @@ static __always_inline u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
 	}
 }
 
+/* What a doorbell call found: not covered yet, covered by another's claim, or by ours. */
+#define QR_DB_WAIT	0
+#define QR_DB_COVERED	1
+#define QR_DB_WROTE	2
+
 /*
  * The doorbell (H2, H3). An owner publishes its own submission, [pos, end):
  * when the lease is free and the run of marked submissions from published
  * reaches end, it claims that whole run and the lease with one
  * cmpxchg of tail (O10), writes IQT once for all of it, and releases the
- * lease (O11). True once a claim covers end (ours, or another owner's).
+ * lease (O11). Nonzero once a claim covers end: QR_DB_WROTE when this
+ * call wrote the IQT that carried it, QR_DB_COVERED for another's claim.
  *
  * The work is bounded: one IQT write per call, only when it carries the
  * caller's own submission, for at most the submissions marked before it.
@@ -993,15 +1045,15 @@ static __always_inline u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
  * from its wait loop until a claim covers it, so no hand-off between CPUs
  * is needed, and the lease is a plain release.
  */
-static __always_inline bool __qr_doorbell(struct qiring *r, u64 pos, u64 end,
-					  s64 t)
+static __always_inline int __qr_doorbell(struct qiring *r, u64 pos, u64 end,
+					 s64 t)
 {
 	u64 from = (u64)t >> 1, waits = 0, q;
 
 	if (from >= end)
-		return true;
+		return QR_DB_COVERED;
 	if (t & QR_LEASE)
-		return false;
+		return QR_DB_WAIT;
 	if (from == pos) {
 		/* Ours is next and complete: we marked it. Scan what follows. */
 		waits = 1;
@@ -1009,7 +1061,7 @@ static __always_inline bool __qr_doorbell(struct qiring *r, u64 pos, u64 end,
 	} else {
 		q = qr_complete_end(r, from, &waits);
 		if (q < end)
-			return false;
+			return QR_DB_WAIT;
 	}
 	/*
 	 * O10: claims [from, q) and the lease; fails if anyone moved
@@ -1018,7 +1070,7 @@ static __always_inline bool __qr_doorbell(struct qiring *r, u64 pos, u64 end,
 	 * previous holder, whose IQT write comes before ours (H2).
 	 */
 	if (!atomic64_try_cmpxchg_acquire(&r->tail, &t, (s64)(q << 1) | QR_LEASE))
-		return (u64)t >> 1 >= end;
+		return (u64)t >> 1 >= end ? QR_DB_COVERED : QR_DB_WAIT;
 	r->ops->write_tail(r->hw, (u32)(q & r->mask));
 	qr_stat_add_excl(&r->tail_writes, 1);
 	qr_stat_add_excl(&r->submissions, waits);
@@ -1031,10 +1083,10 @@ static __always_inline bool __qr_doorbell(struct qiring *r, u64 pos, u64 end,
 	 * CPU is visible (as writel() before spin_unlock() in the kernel).
 	 */
 	atomic64_set_release(&r->tail, q << 1);
-	return true;
+	return QR_DB_WROTE;
 }
 
-static noinline bool qr_doorbell(struct qiring *r, u64 pos, u64 end)
+static noinline int qr_doorbell(struct qiring *r, u64 pos, u64 end)
 {
 	return __qr_doorbell(r, pos, end, atomic64_read(&r->tail));
 }
@@ -1058,9 +1110,10 @@ static void qr_flush(struct qiring *r)
 		qr_doorbell(r, ~0ull, pub + 1);
 }
 
-static __always_inline void __qr_publish(struct qiring *r,
-					 const struct qiring_ticket *t,
-					 unsigned long options)
+/* Returns the doorbell's result (QR_DB_*). */
+static __always_inline int __qr_publish(struct qiring *r,
+					const struct qiring_ticket *t,
+					unsigned long options)
 {
 	u64 w = t->pos + t->count, q;
 	struct qiring_desc wd = {};
@@ -1087,7 +1140,7 @@ static __always_inline void __qr_publish(struct qiring *r,
 	/* O1, the wait slot, last: the submission is complete */
 	smp_store_release(qr_slot_word(r, w), qr_word(r, w, QIRING_WAIT));
 	/* Inline here, on every submission; out of line for the other callers. */
-	__qr_doorbell(r, t->pos, w + 1, atomic64_read(&r->tail));
+	return __qr_doorbell(r, t->pos, w + 1, atomic64_read(&r->tail));
 }
 
 /**
@@ -1207,21 +1260,24 @@ int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
 
 /*
  * Wait for the completion; until an IQT write covers the submission, ring
- * the doorbell for it on every iteration (H3: nobody else has to).
+ * the doorbell for it on every iteration (H3: nobody else has to). *own
+ * becomes true when one of those calls wrote the IQT that carried it (H11).
  */
 static noinline int qr_wait_slow(struct qiring *r,
 				 const struct qiring_ticket *t,
-				 struct qr_deadline *dl, u64 iqe_seen)
+				 struct qr_deadline *dl, u64 iqe_seen, bool *own)
 {
 	struct qr_waitstate ws = { .dl = dl };
 	u64 end = t->pos + t->count + 1;
-	bool claimed = false;
+	int db = *own ? QR_DB_WROTE : QR_DB_WAIT;
 	u32 v;
 	int rc;
 
 	while ((rc = __qr_poll(r, t, &v, iqe_seen)) == -EINPROGRESS) {
-		if (!claimed)
-			claimed = qr_doorbell(r, t->pos, end);
+		if (db == QR_DB_WAIT) {
+			db = qr_doorbell(r, t->pos, end);
+			*own = db == QR_DB_WROTE;
+		}
 		if (qr_wait_tick(r, &ws, end - 1, false))
 			return -ETIMEDOUT;
 	}
@@ -1230,14 +1286,14 @@ static noinline int qr_wait_slow(struct qiring *r,
 
 static __always_inline int qr_wait(struct qiring *r,
 				   const struct qiring_ticket *t,
-				   struct qr_deadline *dl, u64 iqe_seen)
+				   struct qr_deadline *dl, u64 iqe_seen, bool *own)
 {
 	u32 v;
 	int rc = __qr_poll(r, t, &v, iqe_seen);
 
 	if (likely(rc != -EINPROGRESS))
 		return rc;
-	return qr_wait_slow(r, t, dl, iqe_seen);
+	return qr_wait_slow(r, t, dl, iqe_seen, own);
 }
 
 /**
@@ -1261,10 +1317,11 @@ int qiring_wait_timeout(struct qiring *r, const struct qiring_ticket *t,
 {
 	struct qr_deadline dl = { .timeout_ns = timeout_ns };
 	int rc = qiring_poll(r, t);
+	bool own = false;	/* the split API's release always checks (H11) */
 
 	if (rc != -EINPROGRESS)
 		return rc;
-	return qr_wait(r, t, &dl, QR_IQE_UNKNOWN);
+	return qr_wait(r, t, &dl, QR_IQE_UNKNOWN, &own);
 }
 
 /**
@@ -1309,7 +1366,7 @@ int qiring_release(struct qiring *r, const struct qiring_ticket *t)
 	if (v != qr_word(r, w, QIRING_DONE) && v != qr_word(r, w, QIRING_ABORT) &&
 	    v != qr_word(r, w, QIRING_GONE))
 		return -EINVAL;
-	qr_release(r, t->pos, w);
+	qr_release(r, t->pos, w, false);	/* not known who carried it (H11) */
 	return 0;
 }
 
@@ -1332,7 +1389,7 @@ static int qr_orphan(struct qiring *r, const struct qiring_ticket *t)
 	rc = __qr_poll(r, t, &v, QR_IQE_UNKNOWN);
 
 	if (rc != -EINPROGRESS) {
-		qr_release(r, t->pos, t->pos + t->count);
+		qr_release(r, t->pos, t->pos + t->count, false);
 		return rc == -EAGAIN ? -ETIMEDOUT : rc;
 	}
 	/* O16, relaxed: carries only the count (see "--" orphan in the header). */
@@ -1348,6 +1405,7 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 	struct qiring_ticket t;
 	unsigned int i;
 	u64 iqe_seen;
+	bool own;
 	int rc;
 
 	if (unlikely(count && !desc))
@@ -1365,15 +1423,15 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 			qr_put_desc(r, t.pos + i, &desc[i]);
 		/* 3, 4. Append the wait, mark, ring the doorbell. */
 		iqe_seen = atomic64_read(&r->iqe);
-		__qr_publish(r, &t, options);
+		own = __qr_publish(r, &t, options) == QR_DB_WROTE;
 		/* 5. Wait (ringing again until an IQT write covers us). */
-		rc = qr_wait(r, &t, &dl, iqe_seen);
+		rc = qr_wait(r, &t, &dl, iqe_seen, &own);
 		if (rc == -ETIMEDOUT) {
 			rc = qr_orphan(r, &t);
 			break;
 		}
 		/* 6, 7. Release (and reclaim at a boundary). */
-		qr_release(r, t.pos, t.pos + t.count);
+		qr_release(r, t.pos, t.pos + t.count, own);
 		if (rc != -EAGAIN)
 			break;
 		if (timeout_ns && qr_expired(&dl, ktime_get_ns())) {

@@ -297,6 +297,11 @@ static void dev_status_write(void *arg, u32 *addr, u32 v)
 	struct qr_dev *d = arg;
 
 	smp_store_release(addr, v);
+	if (d->prof.status_twice_ns) {
+		/* QEMU's memcpy(): the same value again, a moment later */
+		qr_dev_spin_ns(d->prof.status_twice_ns);
+		smp_store_release(addr, v);
+	}
 	CNT_INC(d, waits_written);
 }
 

@@ -6,7 +6,8 @@
  * The model fetches and executes descriptors strictly in ring order from IQH
  * to IQT, by the VT-d rules in vtd.c (shared with the explorer's device). A
  * wait descriptor with SW set writes its 32-bit status data to its status
- * address with a release store, as a DMA write is seen by a CPU.
+ * address with a release store, as a DMA write is seen by a CPU (twice,
+ * status_twice_ns apart, when the profile asks for QEMU's memcpy()).
  * IQT is a C11 atomic: the writer's store is release, the model's load is
  * acquire, so ThreadSanitizer sees the descriptor hand-off (H10).
  *
@@ -38,6 +39,12 @@ struct qr_dev_profile {
 	u64 doorbell_ns;	/* from a tail write to fetch start, when idle */
 	u64 desc_ns;		/* execution time per descriptor */
 	bool sync_exec;		/* execute inside the tail write (vIOMMU/QEMU) */
+	/*
+	 * Nonzero: the status DWORD is stored twice, this many ns apart, as
+	 * QEMU's emulated unit does (its memcpy() of 4 bytes is two stores of
+	 * the same value; a descheduled vCPU thread can sit between them).
+	 */
+	u64 status_twice_ns;
 };
 
 enum qr_dev_mode { QR_DEV_THREAD, QR_DEV_LAZY, QR_DEV_MANUAL };

@@ -24,6 +24,11 @@
  *   iqe=N      a submission carries one invalid descriptor with probability
  *              1/N (the lockfree core's and smmuv3's IQE semantics: the owner
  *              gets -EINVAL once its whole submission has drained).
+ *   twice=NS   the unit runs the queue inside the tail write and stores each
+ *              status DWORD twice, NS ns apart, as QEMU's emulated unit
+ *              does (memcpy() of 4 bytes); a waiter held 2 s fails the run
+ *              at once (a FREE lost to the second store stops reclaim for
+ *              good: the ring fills and every submitter waits).
  *
  * An ITE discards the open submission through its wait: the checker rewinds
  * that submitter to index 0 of the same sequence, which its restart must
@@ -33,7 +38,7 @@
  * submissions = -EINVAL returns.
  *
  * usage: stress VARIANT THREADS PER_THREAD SLOTS DESC_SIZE lazy|thread [SEED]
- *               [ite=N] [burst=K] [devtlb=N] [ice=N] [iqe=N]
+ *               [ite=N] [burst=K] [devtlb=N] [ice=N] [iqe=N] [twice=NS]
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -43,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "variant.h"
 
@@ -78,7 +84,7 @@ static const struct qr_variant *variant;
 static struct qr_vring *vring;
 static atomic_ulong submit_errors;
 static atomic_ulong einval_returns, hangs;
-static u64 opt_ite, opt_burst, opt_devtlb, opt_ice, opt_iqe;
+static u64 opt_ite, opt_burst, opt_devtlb, opt_ice, opt_iqe, opt_twice;
 
 /* The count of submission (t, s): a pure function, known to the checker. */
 static u32 count_of(unsigned int t, u64 s)
@@ -307,6 +313,10 @@ static void stall(void *arg, const struct qiring_stall *s)
 		" ns by slot %u (seq %" PRIu64 "), blocker kind %d\n",
 		s->waiter_seq, s->age_ns, s->blocker_slot, s->blocker_seq,
 		(int)s->blocker);
+	if (opt_twice) {
+		fprintf(stderr, "stress: FAIL: a waiter is held for good\n");
+		_exit(1);
+	}
 }
 
 int main(int argc, char **argv)
@@ -354,12 +364,14 @@ int main(int argc, char **argv)
 			opt_ice = val;
 		else if (!strcmp(argv[t], "iqe"))
 			opt_iqe = val;
+		else if (!strcmp(argv[t], "twice"))
+			opt_twice = val;
 		else
 			goto bad_opt;
 		continue;
 bad_opt:
 		fprintf(stderr, "stress: bad option '%s' (ite=N burst=K devtlb=N "
-			"ice=N iqe=N, N > 0)\n", argv[t]);
+			"ice=N iqe=N twice=NS, N > 0)\n", argv[t]);
 		return 2;
 	}
 	if (opt_ite && !opt_devtlb)
@@ -376,9 +388,20 @@ bad_opt:
 	dc.ite_burst = (u32)opt_burst;
 	dc.ice_one_in = opt_ice;
 	dc.seed = seed;
+	if (opt_twice) {
+		/*
+		 * A trapping tail write as under a vIOMMU, so that writes carry
+		 * other owners' submissions (the only ones exposed).
+		 */
+		dc.profile.sync_exec = true;
+		dc.profile.mmio_write_ns = 2000;
+		dc.profile.status_twice_ns = opt_twice;
+	}
 	dev = qr_dev_create(&dc);
 	vc.dev = dev;
 	vc.stall_ns = 20ull * 1000 * 1000 * 1000;	/* a hang is a failure, not a timeout */
+	if (opt_twice)
+		vc.stall_ns = 2ull * 1000 * 1000 * 1000;
 	vc.stall_report = stall;
 	vring = dev ? variant->create(&vc) : NULL;
 	if (!vring) {
