@@ -128,8 +128,9 @@
  *      written is published by O1.
  *  O17 atomic64_read_acquire(tail) in qr_wait_carrier(), before an owner
  *      frees slots another holder's IQT write carried (or a reclaimer frees
- *      an orphan), pairs with O11: the carrier's IQT write, and every store
- *      the unit made inside it, happen before the FREE (O3) (H11).
+ *      an orphan), pairs with O11 of the carrier, directly or through the
+ *      later holders' O10/O11: the carrier's IQT write, and every store the
+ *      unit made inside it, happen before the FREE (O3) (H11).
  *
  * Accesses left relaxed on purpose (each was checked under the C11 memory
  * model with an acquire/release in its place and without: nothing needs it):
@@ -194,8 +195,8 @@
  *      memcpy(), two stores for 4 bytes); a FREE stored between the two is
  *      lost and reclaim stops at that slot for good. Slots are freed only
  *      after the IQT write that carried them returned (O17): at once when
- *      the owner's own doorbell wrote it, else once the lease that was held
- *      then is let go.
+ *      the owner's own doorbell wrote it, else once tail has moved past the
+ *      value with which the owner found itself covered.
  */
 #include <linux/atomic.h>
 #include <linux/compiler.h>
@@ -670,6 +671,13 @@ static __always_inline void __qr_release(struct qiring *r, u64 pos, u64 w)
 }
 
 /*
+ * Who carried a submission (H11): the tail value its owner read when it
+ * first found a claim covering it, or one of these.
+ */
+#define QR_CARRIER_UNKNOWN	(-1LL)	/* not seen: check tail at release */
+#define QR_CARRIER_SELF		(-2LL)	/* our own doorbell wrote its IQT */
+
+/*
  * H11: a slot the unit wrote is freed only once the IQT write that carried
  * it has returned. A unit that runs the queue inside the IQT write (QEMU's
  * emulated VT-d) may store the status DWORD more than once: QEMU copies it
@@ -679,37 +687,42 @@ static __always_inline void __qr_release(struct qiring *r, u64 pos, u64 w)
  * stops there for good (the ring fills, every reserver waits).
  *
  * The holder that carried us claimed (O10) before the unit could run our
- * wait, and lets go of the lease (O11) after its IQT write returned. So if
- * tail reads without the lease, that write is over; with it, this holder or
- * a later one is writing, and waiting until tail changes waits for at most
- * one IQT write. An owner whose own doorbell carried it skips this: its
- * write returned before it let go of the lease.
+ * wait, and lets go of the lease (O11) after its IQT write returned. seen
+ * is the tail value with which we found ourselves covered: the carrier's
+ * claim, or a later value. Tail values never repeat, so if tail reads
+ * neither the lease nor seen now, the carrier has let go; otherwise we
+ * wait until tail changes, for at most one IQT write (a later holder's,
+ * only when seen was already its claim). With seen unknown, a held lease
+ * may be the carrier's: wait it out. An owner whose own doorbell carried
+ * it does not come here: its write returned before it let go.
  */
-static noinline void qr_wait_carrier(struct qiring *r)
+static noinline void qr_wait_carrier(struct qiring *r, s64 seen)
 {
 	/*
-	 * O17: pairs with O11. Every store the unit made inside the
-	 * carrier's IQT write happens before our FREE (O3).
+	 * O17: pairs with O11 of the carrier (directly, or through the later
+	 * holders' O10/O11): every store the unit made inside the carrier's
+	 * IQT write happens before our FREE (O3).
 	 */
 	s64 t = atomic64_read_acquire(&r->tail);
 
-	if (t & QR_LEASE)
-		while (atomic64_read_acquire(&r->tail) == t)	/* O17 */
-			cpu_relax();
+	if (!(t & QR_LEASE) || (seen != QR_CARRIER_UNKNOWN && t != seen))
+		return;
+	while (atomic64_read_acquire(&r->tail) == t)	/* O17 */
+		cpu_relax();
 }
 
 /*
- * The owner's release; own: the owner's own doorbell wrote the IQT that
- * carried it (H11). Every reclaim_chunk positions, the owner whose release
- * crosses the boundary also reclaims: the scan cost is spread evenly over
- * the submissions instead of landing on the one reservation that finds the
- * ring full (a latency spike once per lap).
+ * The owner's release; carrier: see qr_wait_carrier(). Every reclaim_chunk
+ * positions, the owner whose release crosses the boundary also reclaims:
+ * the scan cost is spread evenly over the submissions instead of landing
+ * on the one reservation that finds the ring full (a latency spike once
+ * per lap).
  */
 static __always_inline void qr_release(struct qiring *r, u64 pos, u64 w,
-				       bool own)
+				       s64 carrier)
 {
-	if (!own)
-		qr_wait_carrier(r);
+	if (carrier != QR_CARRIER_SELF)
+		qr_wait_carrier(r, carrier);
 	__qr_release(r, pos, w);
 	if ((pos ^ (w + 1)) >> r->reclaim_shift)
 		qiring_reclaim(r);
@@ -739,7 +752,7 @@ static bool qr_free_orphan(struct qiring *r, u64 pos, u64 limit)
 	/* Exactly one reclaimer releases it (see "--" orphan in the header). */
 	if (!try_cmpxchg_relaxed(ow, &o, 0))
 		return false;
-	qr_wait_carrier(r);
+	qr_wait_carrier(r, QR_CARRIER_UNKNOWN);
 	__qr_release(r, pos, w);
 	return true;
 }
@@ -1025,18 +1038,14 @@ static __always_inline u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
 	}
 }
 
-/* What a doorbell call found: not covered yet, covered by another's claim, or by ours. */
-#define QR_DB_WAIT	0
-#define QR_DB_COVERED	1
-#define QR_DB_WROTE	2
-
 /*
  * The doorbell (H2, H3). An owner publishes its own submission, [pos, end):
  * when the lease is free and the run of marked submissions from published
  * reaches end, it claims that whole run and the lease with one
  * cmpxchg of tail (O10), writes IQT once for all of it, and releases the
- * lease (O11). Nonzero once a claim covers end: QR_DB_WROTE when this
- * call wrote the IQT that carried it, QR_DB_COVERED for another's claim.
+ * lease (O11). True once a claim covers end; then *carrier says whose
+ * (H11): QR_CARRIER_SELF when this call wrote the IQT, else the tail
+ * value read that showed another's claim covering end.
  *
  * The work is bounded: one IQT write per call, only when it carries the
  * caller's own submission, for at most the submissions marked before it.
@@ -1045,15 +1054,17 @@ static __always_inline u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
  * from its wait loop until a claim covers it, so no hand-off between CPUs
  * is needed, and the lease is a plain release.
  */
-static __always_inline int __qr_doorbell(struct qiring *r, u64 pos, u64 end,
-					 s64 t)
+static __always_inline bool __qr_doorbell(struct qiring *r, u64 pos, u64 end,
+					  s64 t, s64 *carrier)
 {
 	u64 from = (u64)t >> 1, waits = 0, q;
 
-	if (from >= end)
-		return QR_DB_COVERED;
+	if (from >= end) {
+		*carrier = t;
+		return true;
+	}
 	if (t & QR_LEASE)
-		return QR_DB_WAIT;
+		return false;
 	if (from == pos) {
 		/* Ours is next and complete: we marked it. Scan what follows. */
 		waits = 1;
@@ -1061,7 +1072,7 @@ static __always_inline int __qr_doorbell(struct qiring *r, u64 pos, u64 end,
 	} else {
 		q = qr_complete_end(r, from, &waits);
 		if (q < end)
-			return QR_DB_WAIT;
+			return false;
 	}
 	/*
 	 * O10: claims [from, q) and the lease; fails if anyone moved
@@ -1069,8 +1080,12 @@ static __always_inline int __qr_doorbell(struct qiring *r, u64 pos, u64 end,
 	 * scanned is still unpublished. Acquire: pairs with O11 of the
 	 * previous holder, whose IQT write comes before ours (H2).
 	 */
-	if (!atomic64_try_cmpxchg_acquire(&r->tail, &t, (s64)(q << 1) | QR_LEASE))
-		return (u64)t >> 1 >= end ? QR_DB_COVERED : QR_DB_WAIT;
+	if (!atomic64_try_cmpxchg_acquire(&r->tail, &t, (s64)(q << 1) | QR_LEASE)) {
+		if ((u64)t >> 1 < end)
+			return false;
+		*carrier = t;
+		return true;
+	}
 	r->ops->write_tail(r->hw, (u32)(q & r->mask));
 	qr_stat_add_excl(&r->tail_writes, 1);
 	qr_stat_add_excl(&r->submissions, waits);
@@ -1083,12 +1098,14 @@ static __always_inline int __qr_doorbell(struct qiring *r, u64 pos, u64 end,
 	 * CPU is visible (as writel() before spin_unlock() in the kernel).
 	 */
 	atomic64_set_release(&r->tail, q << 1);
-	return QR_DB_WROTE;
+	*carrier = QR_CARRIER_SELF;
+	return true;
 }
 
-static noinline int qr_doorbell(struct qiring *r, u64 pos, u64 end)
+static noinline bool qr_doorbell(struct qiring *r, u64 pos, u64 end,
+				 s64 *carrier)
 {
-	return __qr_doorbell(r, pos, end, atomic64_read(&r->tail));
+	return __qr_doorbell(r, pos, end, atomic64_read(&r->tail), carrier);
 }
 
 /*
@@ -1106,14 +1123,16 @@ static void qr_flush(struct qiring *r)
 	u64 pub = (u64)atomic64_read(&r->tail) >> 1;
 
 	/* O16, relaxed: a word not yet visible is seen on the next tick. */
+	s64 carrier;
+
 	if (READ_ONCE(*qr_orphan_word(r, pub)))
-		qr_doorbell(r, ~0ull, pub + 1);
+		qr_doorbell(r, ~0ull, pub + 1, &carrier);
 }
 
-/* Returns the doorbell's result (QR_DB_*). */
-static __always_inline int __qr_publish(struct qiring *r,
-					const struct qiring_ticket *t,
-					unsigned long options)
+/* *carrier: as __qr_doorbell() sets it (H11). */
+static __always_inline void __qr_publish(struct qiring *r,
+					 const struct qiring_ticket *t,
+					 unsigned long options, s64 *carrier)
 {
 	u64 w = t->pos + t->count, q;
 	struct qiring_desc wd = {};
@@ -1140,7 +1159,7 @@ static __always_inline int __qr_publish(struct qiring *r,
 	/* O1, the wait slot, last: the submission is complete */
 	smp_store_release(qr_slot_word(r, w), qr_word(r, w, QIRING_WAIT));
 	/* Inline here, on every submission; out of line for the other callers. */
-	return __qr_doorbell(r, t->pos, w + 1, atomic64_read(&r->tail));
+	__qr_doorbell(r, t->pos, w + 1, atomic64_read(&r->tail), carrier);
 }
 
 /**
@@ -1162,7 +1181,9 @@ int qiring_publish(struct qiring *r, const struct qiring_ticket *t,
 {
 	if (unlikely(!qr_ticket_unpublished(r, t)))
 		return -EINVAL;
-	__qr_publish(r, t, options);
+	s64 carrier;
+
+	__qr_publish(r, t, options, &carrier);
 	return 0;
 }
 
@@ -1241,6 +1262,7 @@ static __always_inline int __qr_poll(struct qiring *r,
  */
 int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
 {
+	s64 carrier;	/* not kept: qiring_release() checks (H11) */
 	u64 w;
 	u32 v;
 	int rc;
@@ -1253,31 +1275,31 @@ int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
 	w = t->pos + t->count;
 	if (v != qr_word(r, w, QIRING_WAIT))
 		return -EINVAL;		/* not published, or released */
-	qr_doorbell(r, t->pos, w + 1);
+	qr_doorbell(r, t->pos, w + 1, &carrier);
 	qr_poll_faults(r, ktime_get_ns());
 	return __qr_poll(r, t, &v, QR_IQE_UNKNOWN);
 }
 
 /*
  * Wait for the completion; until an IQT write covers the submission, ring
- * the doorbell for it on every iteration (H3: nobody else has to). *own
- * becomes true when one of those calls wrote the IQT that carried it (H11).
+ * the doorbell for it on every iteration (H3: nobody else has to). The
+ * call that finds it covered sets *carrier (H11); QR_CARRIER_UNKNOWN until
+ * then.
  */
 static noinline int qr_wait_slow(struct qiring *r,
 				 const struct qiring_ticket *t,
-				 struct qr_deadline *dl, u64 iqe_seen, bool *own)
+				 struct qr_deadline *dl, u64 iqe_seen,
+				 s64 *carrier)
 {
 	struct qr_waitstate ws = { .dl = dl };
 	u64 end = t->pos + t->count + 1;
-	int db = *own ? QR_DB_WROTE : QR_DB_WAIT;
+	bool claimed = *carrier != QR_CARRIER_UNKNOWN;
 	u32 v;
 	int rc;
 
 	while ((rc = __qr_poll(r, t, &v, iqe_seen)) == -EINPROGRESS) {
-		if (db == QR_DB_WAIT) {
-			db = qr_doorbell(r, t->pos, end);
-			*own = db == QR_DB_WROTE;
-		}
+		if (!claimed)
+			claimed = qr_doorbell(r, t->pos, end, carrier);
 		if (qr_wait_tick(r, &ws, end - 1, false))
 			return -ETIMEDOUT;
 	}
@@ -1286,14 +1308,15 @@ static noinline int qr_wait_slow(struct qiring *r,
 
 static __always_inline int qr_wait(struct qiring *r,
 				   const struct qiring_ticket *t,
-				   struct qr_deadline *dl, u64 iqe_seen, bool *own)
+				   struct qr_deadline *dl, u64 iqe_seen,
+				   s64 *carrier)
 {
 	u32 v;
 	int rc = __qr_poll(r, t, &v, iqe_seen);
 
 	if (likely(rc != -EINPROGRESS))
 		return rc;
-	return qr_wait_slow(r, t, dl, iqe_seen, own);
+	return qr_wait_slow(r, t, dl, iqe_seen, carrier);
 }
 
 /**
@@ -1317,11 +1340,11 @@ int qiring_wait_timeout(struct qiring *r, const struct qiring_ticket *t,
 {
 	struct qr_deadline dl = { .timeout_ns = timeout_ns };
 	int rc = qiring_poll(r, t);
-	bool own = false;	/* the split API's release always checks (H11) */
+	s64 carrier = QR_CARRIER_UNKNOWN;	/* qiring_release() checks (H11) */
 
 	if (rc != -EINPROGRESS)
 		return rc;
-	return qr_wait(r, t, &dl, QR_IQE_UNKNOWN, &own);
+	return qr_wait(r, t, &dl, QR_IQE_UNKNOWN, &carrier);
 }
 
 /**
@@ -1366,7 +1389,7 @@ int qiring_release(struct qiring *r, const struct qiring_ticket *t)
 	if (v != qr_word(r, w, QIRING_DONE) && v != qr_word(r, w, QIRING_ABORT) &&
 	    v != qr_word(r, w, QIRING_GONE))
 		return -EINVAL;
-	qr_release(r, t->pos, w, false);	/* not known who carried it (H11) */
+	qr_release(r, t->pos, w, QR_CARRIER_UNKNOWN);	/* H11 */
 	return 0;
 }
 
@@ -1381,15 +1404,16 @@ int qiring_release(struct qiring *r, const struct qiring_ticket *t)
  */
 static int qr_orphan(struct qiring *r, const struct qiring_ticket *t)
 {
+	s64 carrier = QR_CARRIER_UNKNOWN;
 	u32 v;
 	int rc;
 
 	/* never leave it unpublished */
-	qr_doorbell(r, t->pos, t->pos + t->count + 1);
+	qr_doorbell(r, t->pos, t->pos + t->count + 1, &carrier);
 	rc = __qr_poll(r, t, &v, QR_IQE_UNKNOWN);
 
 	if (rc != -EINPROGRESS) {
-		qr_release(r, t->pos, t->pos + t->count, false);
+		qr_release(r, t->pos, t->pos + t->count, carrier);
 		return rc == -EAGAIN ? -ETIMEDOUT : rc;
 	}
 	/* O16, relaxed: carries only the count (see "--" orphan in the header). */
@@ -1405,7 +1429,7 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 	struct qiring_ticket t;
 	unsigned int i;
 	u64 iqe_seen;
-	bool own;
+	s64 carrier;
 	int rc;
 
 	if (unlikely(count && !desc))
@@ -1423,15 +1447,16 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 			qr_put_desc(r, t.pos + i, &desc[i]);
 		/* 3, 4. Append the wait, mark, ring the doorbell. */
 		iqe_seen = atomic64_read(&r->iqe);
-		own = __qr_publish(r, &t, options) == QR_DB_WROTE;
+		carrier = QR_CARRIER_UNKNOWN;
+		__qr_publish(r, &t, options, &carrier);
 		/* 5. Wait (ringing again until an IQT write covers us). */
-		rc = qr_wait(r, &t, &dl, iqe_seen, &own);
+		rc = qr_wait(r, &t, &dl, iqe_seen, &carrier);
 		if (rc == -ETIMEDOUT) {
 			rc = qr_orphan(r, &t);
 			break;
 		}
 		/* 6, 7. Release (and reclaim at a boundary). */
-		qr_release(r, t.pos, t.pos + t.count, own);
+		qr_release(r, t.pos, t.pos + t.count, carrier);
 		if (rc != -EAGAIN)
 			break;
 		if (timeout_ns && qr_expired(&dl, ktime_get_ns())) {
