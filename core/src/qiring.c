@@ -131,6 +131,11 @@
  *      an orphan), pairs with O11 of the carrier, directly or through the
  *      later holders' O10/O11: the carrier's IQT write, and every store the
  *      unit made inside it, happen before the FREE (O3) (H11).
+ *  O18 atomic64_read_acquire(claim_from) in qr_wait_carrier(), pairs with
+ *      O19: a claim that starts after our wait was made after the carrier
+ *      let go (through that holder's O10), so O17's guarantee holds.
+ *  O19 atomic64_set_release(claim_from, from) by the lease holder, after
+ *      its O10 and before its IQT write, pairs with O18.
  *
  * Accesses left relaxed on purpose (each was checked under the C11 memory
  * model with an acquire/release in its place and without: nothing needs it):
@@ -286,6 +291,7 @@ static void qr_reset_positions(struct qiring *r, u64 base)
 	atomic64_set(&r->base, base);
 	atomic64_set(&r->prod, base);
 	atomic64_set(&r->tail, base << 1);
+	atomic64_set(&r->claim_from, base);
 	atomic64_set(&r->cons, base);
 }
 
@@ -686,17 +692,20 @@ static __always_inline void __qr_release(struct qiring *r, u64 pos, u64 w)
  * overwritten by the second: the slot never reads FREE again, and reclaim
  * stops there for good (the ring fills, every reserver waits).
  *
- * The holder that carried us claimed (O10) before the unit could run our
- * wait, and lets go of the lease (O11) after its IQT write returned. seen
- * is the tail value with which we found ourselves covered: the carrier's
- * claim, or a later value. Tail values never repeat, so if tail reads
- * neither the lease nor seen now, the carrier has let go; otherwise we
- * wait until tail changes, for at most one IQT write (a later holder's,
- * only when seen was already its claim). With seen unknown, a held lease
- * may be the carrier's: wait it out. An owner whose own doorbell carried
- * it does not come here: its write returned before it let go.
+ * The holder that carried us, whose claim covered our wait w, claimed
+ * (O10) before the unit could run the wait, and lets go of the lease (O11)
+ * after its IQT write returned; claims follow one another under the lease.
+ * So the carrier has let go when tail reads no lease, or when tail has
+ * moved from seen (the tail value with which we found ourselves covered:
+ * the carrier's claim or a later one; tail values never repeat), or when
+ * the holder now has a claim that starts after w (claim_from, stored by
+ * each holder after its claim: a stale value is an earlier claim's, which
+ * starts at or before w and only makes us wait). Otherwise we wait until
+ * tail changes: at most the rest of one IQT write, nearly always the
+ * carrier's. An owner whose own doorbell carried it does not come here:
+ * its write returned before it let go.
  */
-static noinline void qr_wait_carrier(struct qiring *r, s64 seen)
+static noinline void qr_wait_carrier(struct qiring *r, u64 w, s64 seen)
 {
 	/*
 	 * O17: pairs with O11 of the carrier (directly, or through the later
@@ -706,6 +715,9 @@ static noinline void qr_wait_carrier(struct qiring *r, s64 seen)
 	s64 t = atomic64_read_acquire(&r->tail);
 
 	if (!(t & QR_LEASE) || (seen != QR_CARRIER_UNKNOWN && t != seen))
+		return;
+	/* O18: pairs with the holder's O19 (its claim, after its O10) */
+	if ((u64)atomic64_read_acquire(&r->claim_from) > w)
 		return;
 	while (atomic64_read_acquire(&r->tail) == t)	/* O17 */
 		cpu_relax();
@@ -722,7 +734,7 @@ static __always_inline void qr_release(struct qiring *r, u64 pos, u64 w,
 				       s64 carrier)
 {
 	if (carrier != QR_CARRIER_SELF)
-		qr_wait_carrier(r, carrier);
+		qr_wait_carrier(r, w, carrier);
 	__qr_release(r, pos, w);
 	if ((pos ^ (w + 1)) >> r->reclaim_shift)
 		qiring_reclaim(r);
@@ -752,7 +764,7 @@ static bool qr_free_orphan(struct qiring *r, u64 pos, u64 limit)
 	/* Exactly one reclaimer releases it (see "--" orphan in the header). */
 	if (!try_cmpxchg_relaxed(ow, &o, 0))
 		return false;
-	qr_wait_carrier(r, QR_CARRIER_UNKNOWN);
+	qr_wait_carrier(r, w, QR_CARRIER_UNKNOWN);
 	__qr_release(r, pos, w);
 	return true;
 }
@@ -1086,6 +1098,8 @@ static __always_inline bool __qr_doorbell(struct qiring *r, u64 pos, u64 end,
 		*carrier = t;
 		return true;
 	}
+	/* O19: pairs with O18 in qr_wait_carrier() (H11). */
+	atomic64_set_release(&r->claim_from, from);
 	r->ops->write_tail(r->hw, (u32)(q & r->mask));
 	qr_stat_add_excl(&r->tail_writes, 1);
 	qr_stat_add_excl(&r->submissions, waits);

@@ -251,6 +251,7 @@ struct qiring {
 	atomic64_t prod ____cacheline_aligned_in_smp;	/* allocation frontier */
 
 	atomic64_t tail ____cacheline_aligned_in_smp;	/* published << 1 | LEASE */
+	atomic64_t claim_from;				/* first position of the last claim */
 	atomic64_t tail_writes;				/* lease holder only */
 	atomic64_t max_batch;				/* ditto */
 	atomic64_t submissions;				/* ditto */
