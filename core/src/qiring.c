@@ -67,14 +67,15 @@
  *     lease with a store (O11). Otherwise (an earlier submission is not yet
  *     marked, or the lease is held) go on to wait, and ring again from the
  *     wait loop until a claim covers our submission (H3).
- *  5. Wait: load the wait slot's word (O12) until DONE, ABORT or GONE; a
- *     waiter held for fault_poll_ns reads FSTS and handles faults, at most
+ *  5. Wait: load the wait slot's word (O12) until DONE, ABORT or GONE (a
+ *     DONE counts once the IQT write that ran it has returned: O17, O18,
+ *     H11); a waiter held for fault_poll_ns reads FSTS and handles faults,
+ *     at most
  *     one per fault_poll_ns; a waiter held longer than stall_ns reports who
  *     holds it. With a deadline, a waiter that runs out of time leaves an
  *     orphan word instead (O16, relaxed).
- *  6. Release: unless our own doorbell wrote the IQT that carried us, wait
- *     until that write has returned (O17, H11); store FREE(lap) into every
- *     slot we own (O3); after an ABORT, reserve and submit again.
+ *  6. Release: store FREE(lap) into every slot we own (O3); after an
+ *     ABORT, reserve and submit again.
  *  7. Reclaim, every slots / 8 positions (at most 32) by the owner whose
  *     release crosses the boundary, and when a reservation finds the ring
  *     full: walk from cons over FREE(lap) words (O4), never past prod, and
@@ -126,12 +127,12 @@
  *      reserver checked, so prod - cons never exceeds the ring. The claim
  *      carries no data: what may be overwritten was settled by O5, what is
  *      written is published by O1.
- *  O17 atomic64_read_acquire(tail) in qr_wait_carrier(), before an owner
- *      frees slots another holder's IQT write carried (or a reclaimer frees
- *      an orphan), pairs with O11 of the carrier, directly or through the
- *      later holders' O10/O11: the carrier's IQT write, and every store the
- *      unit made inside it, happen before the FREE (O3) (H11).
- *  O18 atomic64_read_acquire(claim_from) in qr_wait_carrier(), pairs with
+ *  O17 atomic64_read_acquire(tail) in qr_carrier_done(), before a DONE
+ *      counts (the owner's poll, a reclaimer's orphan), pairs with O11 of
+ *      the carrier, directly or through the later holders' O10/O11: the
+ *      carrier's IQT write, and every store the unit made inside it,
+ *      happen before the FREE (O3) (H11).
+ *  O18 atomic64_read_acquire(claim_from) in qr_carrier_done(), pairs with
  *      O19: a claim that starts after our wait was made after the carrier
  *      let go (through that holder's O10), so O17's guarantee holds.
  *  O19 atomic64_set_release(claim_from, from) by the lease holder, after
@@ -199,9 +200,9 @@
  *      write may store the status DWORD more than once (QEMU copies it with
  *      memcpy(), two stores for 4 bytes); a FREE stored between the two is
  *      lost and reclaim stops at that slot for good. Slots are freed only
- *      after the IQT write that carried them returned (O17): at once when
- *      the owner's own doorbell wrote it, else once tail has moved past the
- *      value with which the owner found itself covered.
+ *      after the IQT write that carried them returned (O17, O18): when
+ *      the lease is free, or the holder's claim starts after them, at once;
+ *      else once that holder, the carrier, lets go.
  */
 #include <linux/atomic.h>
 #include <linux/compiler.h>
@@ -657,6 +658,38 @@ static bool qr_wait_tick(struct qiring *r, struct qr_waitstate *ws, u64 pos,
 /* ---- reclaim ------------------------------------------------------------ */
 
 /*
+ * H11: a slot the unit wrote is freed only once the IQT write that carried
+ * it has returned. A unit that runs the queue inside the IQT write (QEMU's
+ * emulated VT-d) may store the status DWORD more than once: QEMU copies it
+ * with memcpy(), which for 4 bytes stores the same value twice. An owner
+ * that saw the first store and freed its slots would have its FREE
+ * overwritten by the second: the slot never reads FREE again, and reclaim
+ * stops there for good (the ring fills, every reserver waits). So a wait
+ * that reads DONE counts as complete only once this is true.
+ *
+ * The holder that carried the wait w claimed (O10) before the unit could
+ * run it, and lets go of the lease (O11) after its IQT write returned;
+ * claims follow one another under the lease, each starting where the last
+ * ended. So the carrier has let go when tail reads no lease, or when the
+ * holder's claim starts after w (claim_from, stored by each holder after
+ * its claim: a stale value is an earlier claim's, which starts at or
+ * before w, and only makes the waiter poll again). An owner whose own
+ * doorbell carried it finds the lease free, or a later claim, at once.
+ */
+static __always_inline bool qr_carrier_done(struct qiring *r, u64 w)
+{
+	/*
+	 * O17: pairs with O11 of the carrier (directly, or through the later
+	 * holders' O10/O11): every store the unit made inside the carrier's
+	 * IQT write happens before our FREE (O3).
+	 */
+	if (likely(!(atomic64_read_acquire(&r->tail) & QR_LEASE)))
+		return true;
+	/* O18: pairs with the holder's O19 (its claim, after its O10) */
+	return (u64)atomic64_read_acquire(&r->claim_from) > w;
+}
+
+/*
  * The owner frees its slots (O3). Also done, in its place, by the reclaimer
  * that frees an orphan.
  */
@@ -677,64 +710,13 @@ static __always_inline void __qr_release(struct qiring *r, u64 pos, u64 w)
 }
 
 /*
- * Who carried a submission (H11): the tail value its owner read when it
- * first found a claim covering it, or one of these.
+ * The owner's release. Every reclaim_chunk positions, the owner whose
+ * release crosses the boundary also reclaims: the scan cost is spread
+ * evenly over the submissions instead of landing on the one reservation
+ * that finds the ring full (a latency spike once per lap).
  */
-#define QR_CARRIER_UNKNOWN	(-1LL)	/* not seen: check tail at release */
-#define QR_CARRIER_SELF		(-2LL)	/* our own doorbell wrote its IQT */
-
-/*
- * H11: a slot the unit wrote is freed only once the IQT write that carried
- * it has returned. A unit that runs the queue inside the IQT write (QEMU's
- * emulated VT-d) may store the status DWORD more than once: QEMU copies it
- * with memcpy(), which for 4 bytes stores the same value twice. An owner
- * that saw the first store and freed its slots would have its FREE
- * overwritten by the second: the slot never reads FREE again, and reclaim
- * stops there for good (the ring fills, every reserver waits).
- *
- * The holder that carried us, whose claim covered our wait w, claimed
- * (O10) before the unit could run the wait, and lets go of the lease (O11)
- * after its IQT write returned; claims follow one another under the lease.
- * So the carrier has let go when tail reads no lease, or when tail has
- * moved from seen (the tail value with which we found ourselves covered:
- * the carrier's claim or a later one; tail values never repeat), or when
- * the holder now has a claim that starts after w (claim_from, stored by
- * each holder after its claim: a stale value is an earlier claim's, which
- * starts at or before w and only makes us wait). Otherwise we wait until
- * tail changes: at most the rest of one IQT write, nearly always the
- * carrier's. An owner whose own doorbell carried it does not come here:
- * its write returned before it let go.
- */
-static noinline void qr_wait_carrier(struct qiring *r, u64 w, s64 seen)
+static __always_inline void qr_release(struct qiring *r, u64 pos, u64 w)
 {
-	/*
-	 * O17: pairs with O11 of the carrier (directly, or through the later
-	 * holders' O10/O11): every store the unit made inside the carrier's
-	 * IQT write happens before our FREE (O3).
-	 */
-	s64 t = atomic64_read_acquire(&r->tail);
-
-	if (!(t & QR_LEASE) || (seen != QR_CARRIER_UNKNOWN && t != seen))
-		return;
-	/* O18: pairs with the holder's O19 (its claim, after its O10) */
-	if ((u64)atomic64_read_acquire(&r->claim_from) > w)
-		return;
-	while (atomic64_read_acquire(&r->tail) == t)	/* O17 */
-		cpu_relax();
-}
-
-/*
- * The owner's release; carrier: see qr_wait_carrier(). Every reclaim_chunk
- * positions, the owner whose release crosses the boundary also reclaims:
- * the scan cost is spread evenly over the submissions instead of landing
- * on the one reservation that finds the ring full (a latency spike once
- * per lap).
- */
-static __always_inline void qr_release(struct qiring *r, u64 pos, u64 w,
-				       s64 carrier)
-{
-	if (carrier != QR_CARRIER_SELF)
-		qr_wait_carrier(r, w, carrier);
 	__qr_release(r, pos, w);
 	if ((pos ^ (w + 1)) >> r->reclaim_shift)
 		qiring_reclaim(r);
@@ -758,13 +740,12 @@ static bool qr_free_orphan(struct qiring *r, u64 pos, u64 limit)
 		return false;
 	/* As O12: the hardware's status write, or O7. */
 	v = smp_load_acquire(qr_slot_word(r, w));
-	if (v != qr_word(r, w, QIRING_DONE) && v != qr_word(r, w, QIRING_ABORT) &&
-	    v != qr_word(r, w, QIRING_GONE))
+	if (v != qr_word(r, w, QIRING_ABORT) && v != qr_word(r, w, QIRING_GONE) &&
+	    (v != qr_word(r, w, QIRING_DONE) || !qr_carrier_done(r, w)))
 		return false;
 	/* Exactly one reclaimer releases it (see "--" orphan in the header). */
 	if (!try_cmpxchg_relaxed(ow, &o, 0))
 		return false;
-	qr_wait_carrier(r, w, QR_CARRIER_UNKNOWN);
 	__qr_release(r, pos, w);
 	return true;
 }
@@ -1055,9 +1036,7 @@ static __always_inline u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
  * when the lease is free and the run of marked submissions from published
  * reaches end, it claims that whole run and the lease with one
  * cmpxchg of tail (O10), writes IQT once for all of it, and releases the
- * lease (O11). True once a claim covers end; then *carrier says whose
- * (H11): QR_CARRIER_SELF when this call wrote the IQT, else the tail
- * value read that showed another's claim covering end.
+ * lease (O11). True once a claim covers end (ours, or another owner's).
  *
  * The work is bounded: one IQT write per call, only when it carries the
  * caller's own submission, for at most the submissions marked before it.
@@ -1067,14 +1046,12 @@ static __always_inline u64 qr_complete_end(struct qiring *r, u64 q, u64 *waits)
  * is needed, and the lease is a plain release.
  */
 static __always_inline bool __qr_doorbell(struct qiring *r, u64 pos, u64 end,
-					  s64 t, s64 *carrier)
+					  s64 t)
 {
 	u64 from = (u64)t >> 1, waits = 0, q;
 
-	if (from >= end) {
-		*carrier = t;
+	if (from >= end)
 		return true;
-	}
 	if (t & QR_LEASE)
 		return false;
 	if (from == pos) {
@@ -1092,13 +1069,9 @@ static __always_inline bool __qr_doorbell(struct qiring *r, u64 pos, u64 end,
 	 * scanned is still unpublished. Acquire: pairs with O11 of the
 	 * previous holder, whose IQT write comes before ours (H2).
 	 */
-	if (!atomic64_try_cmpxchg_acquire(&r->tail, &t, (s64)(q << 1) | QR_LEASE)) {
-		if ((u64)t >> 1 < end)
-			return false;
-		*carrier = t;
-		return true;
-	}
-	/* O19: pairs with O18 in qr_wait_carrier() (H11). */
+	if (!atomic64_try_cmpxchg_acquire(&r->tail, &t, (s64)(q << 1) | QR_LEASE))
+		return (u64)t >> 1 >= end;
+	/* O19: pairs with O18 in qr_carrier_done() (H11). */
 	atomic64_set_release(&r->claim_from, from);
 	r->ops->write_tail(r->hw, (u32)(q & r->mask));
 	qr_stat_add_excl(&r->tail_writes, 1);
@@ -1112,14 +1085,12 @@ static __always_inline bool __qr_doorbell(struct qiring *r, u64 pos, u64 end,
 	 * CPU is visible (as writel() before spin_unlock() in the kernel).
 	 */
 	atomic64_set_release(&r->tail, q << 1);
-	*carrier = QR_CARRIER_SELF;
 	return true;
 }
 
-static noinline bool qr_doorbell(struct qiring *r, u64 pos, u64 end,
-				 s64 *carrier)
+static noinline bool qr_doorbell(struct qiring *r, u64 pos, u64 end)
 {
-	return __qr_doorbell(r, pos, end, atomic64_read(&r->tail), carrier);
+	return __qr_doorbell(r, pos, end, atomic64_read(&r->tail));
 }
 
 /*
@@ -1137,16 +1108,13 @@ static void qr_flush(struct qiring *r)
 	u64 pub = (u64)atomic64_read(&r->tail) >> 1;
 
 	/* O16, relaxed: a word not yet visible is seen on the next tick. */
-	s64 carrier;
-
 	if (READ_ONCE(*qr_orphan_word(r, pub)))
-		qr_doorbell(r, ~0ull, pub + 1, &carrier);
+		qr_doorbell(r, ~0ull, pub + 1);
 }
 
-/* *carrier: as __qr_doorbell() sets it (H11). */
 static __always_inline void __qr_publish(struct qiring *r,
 					 const struct qiring_ticket *t,
-					 unsigned long options, s64 *carrier)
+					 unsigned long options)
 {
 	u64 w = t->pos + t->count, q;
 	struct qiring_desc wd = {};
@@ -1173,7 +1141,7 @@ static __always_inline void __qr_publish(struct qiring *r,
 	/* O1, the wait slot, last: the submission is complete */
 	smp_store_release(qr_slot_word(r, w), qr_word(r, w, QIRING_WAIT));
 	/* Inline here, on every submission; out of line for the other callers. */
-	__qr_doorbell(r, t->pos, w + 1, atomic64_read(&r->tail), carrier);
+	__qr_doorbell(r, t->pos, w + 1, atomic64_read(&r->tail));
 }
 
 /**
@@ -1195,9 +1163,7 @@ int qiring_publish(struct qiring *r, const struct qiring_ticket *t,
 {
 	if (unlikely(!qr_ticket_unpublished(r, t)))
 		return -EINVAL;
-	s64 carrier;
-
-	__qr_publish(r, t, options, &carrier);
+	__qr_publish(r, t, options);
 	return 0;
 }
 
@@ -1238,6 +1204,9 @@ static __always_inline int __qr_poll(struct qiring *r,
 	 */
 	*v = smp_load_acquire(qr_slot_word(r, w));
 	if (likely(*v == qr_word(r, w, QIRING_DONE))) {
+		/* H11: not before the write that ran it returned */
+		if (unlikely(!qr_carrier_done(r, w)))
+			return -EINPROGRESS;
 		/* No IQE handled since before we published: nothing is BAD. */
 		if (likely((u64)atomic64_read(&r->iqe) == iqe_seen))
 			return 0;
@@ -1276,7 +1245,6 @@ static __always_inline int __qr_poll(struct qiring *r,
  */
 int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
 {
-	s64 carrier;	/* not kept: qiring_release() checks (H11) */
 	u64 w;
 	u32 v;
 	int rc;
@@ -1287,33 +1255,31 @@ int qiring_poll(struct qiring *r, const struct qiring_ticket *t)
 	if (rc != -EINPROGRESS)
 		return rc;
 	w = t->pos + t->count;
-	if (v != qr_word(r, w, QIRING_WAIT))
+	/* DONE here: its carrier's IQT write has not returned yet (H11) */
+	if (v != qr_word(r, w, QIRING_WAIT) && v != qr_word(r, w, QIRING_DONE))
 		return -EINVAL;		/* not published, or released */
-	qr_doorbell(r, t->pos, w + 1, &carrier);
+	qr_doorbell(r, t->pos, w + 1);
 	qr_poll_faults(r, ktime_get_ns());
 	return __qr_poll(r, t, &v, QR_IQE_UNKNOWN);
 }
 
 /*
  * Wait for the completion; until an IQT write covers the submission, ring
- * the doorbell for it on every iteration (H3: nobody else has to). The
- * call that finds it covered sets *carrier (H11); QR_CARRIER_UNKNOWN until
- * then.
+ * the doorbell for it on every iteration (H3: nobody else has to).
  */
 static noinline int qr_wait_slow(struct qiring *r,
 				 const struct qiring_ticket *t,
-				 struct qr_deadline *dl, u64 iqe_seen,
-				 s64 *carrier)
+				 struct qr_deadline *dl, u64 iqe_seen)
 {
 	struct qr_waitstate ws = { .dl = dl };
 	u64 end = t->pos + t->count + 1;
-	bool claimed = *carrier != QR_CARRIER_UNKNOWN;
+	bool claimed = false;
 	u32 v;
 	int rc;
 
 	while ((rc = __qr_poll(r, t, &v, iqe_seen)) == -EINPROGRESS) {
 		if (!claimed)
-			claimed = qr_doorbell(r, t->pos, end, carrier);
+			claimed = qr_doorbell(r, t->pos, end);
 		if (qr_wait_tick(r, &ws, end - 1, false))
 			return -ETIMEDOUT;
 	}
@@ -1322,15 +1288,14 @@ static noinline int qr_wait_slow(struct qiring *r,
 
 static __always_inline int qr_wait(struct qiring *r,
 				   const struct qiring_ticket *t,
-				   struct qr_deadline *dl, u64 iqe_seen,
-				   s64 *carrier)
+				   struct qr_deadline *dl, u64 iqe_seen)
 {
 	u32 v;
 	int rc = __qr_poll(r, t, &v, iqe_seen);
 
 	if (likely(rc != -EINPROGRESS))
 		return rc;
-	return qr_wait_slow(r, t, dl, iqe_seen, carrier);
+	return qr_wait_slow(r, t, dl, iqe_seen);
 }
 
 /**
@@ -1354,11 +1319,10 @@ int qiring_wait_timeout(struct qiring *r, const struct qiring_ticket *t,
 {
 	struct qr_deadline dl = { .timeout_ns = timeout_ns };
 	int rc = qiring_poll(r, t);
-	s64 carrier = QR_CARRIER_UNKNOWN;	/* qiring_release() checks (H11) */
 
 	if (rc != -EINPROGRESS)
 		return rc;
-	return qr_wait(r, t, &dl, QR_IQE_UNKNOWN, &carrier);
+	return qr_wait(r, t, &dl, QR_IQE_UNKNOWN);
 }
 
 /**
@@ -1403,7 +1367,7 @@ int qiring_release(struct qiring *r, const struct qiring_ticket *t)
 	if (v != qr_word(r, w, QIRING_DONE) && v != qr_word(r, w, QIRING_ABORT) &&
 	    v != qr_word(r, w, QIRING_GONE))
 		return -EINVAL;
-	qr_release(r, t->pos, w, QR_CARRIER_UNKNOWN);	/* H11 */
+	qr_release(r, t->pos, w);
 	return 0;
 }
 
@@ -1418,16 +1382,15 @@ int qiring_release(struct qiring *r, const struct qiring_ticket *t)
  */
 static int qr_orphan(struct qiring *r, const struct qiring_ticket *t)
 {
-	s64 carrier = QR_CARRIER_UNKNOWN;
 	u32 v;
 	int rc;
 
 	/* never leave it unpublished */
-	qr_doorbell(r, t->pos, t->pos + t->count + 1, &carrier);
+	qr_doorbell(r, t->pos, t->pos + t->count + 1);
 	rc = __qr_poll(r, t, &v, QR_IQE_UNKNOWN);
 
 	if (rc != -EINPROGRESS) {
-		qr_release(r, t->pos, t->pos + t->count, carrier);
+		qr_release(r, t->pos, t->pos + t->count);
 		return rc == -EAGAIN ? -ETIMEDOUT : rc;
 	}
 	/* O16, relaxed: carries only the count (see "--" orphan in the header). */
@@ -1443,7 +1406,6 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 	struct qiring_ticket t;
 	unsigned int i;
 	u64 iqe_seen;
-	s64 carrier;
 	int rc;
 
 	if (unlikely(count && !desc))
@@ -1461,16 +1423,15 @@ static int qr_submit(struct qiring *r, const struct qiring_desc *desc,
 			qr_put_desc(r, t.pos + i, &desc[i]);
 		/* 3, 4. Append the wait, mark, ring the doorbell. */
 		iqe_seen = atomic64_read(&r->iqe);
-		carrier = QR_CARRIER_UNKNOWN;
-		__qr_publish(r, &t, options, &carrier);
+		__qr_publish(r, &t, options);
 		/* 5. Wait (ringing again until an IQT write covers us). */
-		rc = qr_wait(r, &t, &dl, iqe_seen, &carrier);
+		rc = qr_wait(r, &t, &dl, iqe_seen);
 		if (rc == -ETIMEDOUT) {
 			rc = qr_orphan(r, &t);
 			break;
 		}
 		/* 6, 7. Release (and reclaim at a boundary). */
-		qr_release(r, t.pos, t.pos + t.count, carrier);
+		qr_release(r, t.pos, t.pos + t.count);
 		if (rc != -EAGAIN)
 			break;
 		if (timeout_ns && qr_expired(&dl, ktime_get_ns())) {

@@ -408,6 +408,7 @@ static u64 state_hash(void *arg)
 	if (lockfree) {
 		h = sim_mix(h, sim_peek(&ring->prod.counter, 8));
 		h = sim_mix(h, sim_peek(&ring->tail.counter, 8));
+		h = sim_mix(h, sim_peek(&ring->claim_from.counter, 8));
 		h = sim_mix(h, sim_peek(&ring->cons.counter, 8));
 		h = sim_mix(h, sim_peek(&ring->fault_lock.owner, 4));
 		h = sim_mix(h, sim_peek(&ring->fault_next_ns.counter, 8));
