@@ -650,6 +650,8 @@ static void register_regions(void)
 	sim_region(&ring->base, 8, 1, "base", SIM_WATCHED, fmt_dec, NULL);
 	sim_region(&ring->prod, 8, 1, "prod", SIM_WATCHED, fmt_dec, NULL);
 	sim_region(&ring->tail, 8, 1, "tail", SIM_WATCHED, fmt_tail, NULL);
+	/* where the lease holder's claim starts (H11) */
+	sim_region(&ring->claim_from, 8, 1, "claim_from", SIM_WATCHED, fmt_dec, NULL);
 	sim_region(&ring->cons, 8, 1, "cons", SIM_WATCHED, fmt_dec, NULL);
 	/* a raw_spinlock_t: the explorer's mutex, named in the step log */
 	sim_region(&ring->fault_lock, sizeof(ring->fault_lock), 1, "fault_lock", 0, NULL, NULL);

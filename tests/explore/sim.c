@@ -524,6 +524,22 @@ static void note_read(int kind, const void *addr, unsigned int size, u64 v)
 	th->rs_n++;
 }
 
+/*
+ * A store advances its thread too. A store of the value a word already
+ * holds leaves memory as it was, so only the history tells the thread
+ * before it from the thread after it (the state cache would merge them).
+ */
+static void note_write(const void *addr, u64 v)
+{
+	struct sim_thread *th;
+
+	if (!S.active || S.running == SIM_MAIN || S.acting != S.running ||
+	    (addr_flags(addr) & SIM_SILENT))
+		return;
+	th = &S.thr[S.running];
+	th->hist = sim_mix(sim_mix(th->hist, addr_id(addr) ^ 0x5717e5ull), v);
+}
+
 static void iteration_starts(struct sim_thread *th)
 {
 	th->rs_n = 0;
@@ -1038,6 +1054,7 @@ void qr_sim_store(enum qr_sim_op op, void *addr, unsigned int size, u64 v)
 	point(addr);
 	self = S.running;
 	th = &S.thr[self];
+	note_write(addr, v);
 	if (!S.cfg.tso || (addr_flags(addr) & SIM_SILENT)) {
 		log_mem(EV_MEM, self, op, addr, size, v, raw_load(addr, size), 1);
 		commit(self, op, addr, size, v);
