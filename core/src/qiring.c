@@ -70,10 +70,9 @@
  *  5. Wait: load the wait slot's word (O12) until DONE, ABORT or GONE (a
  *     DONE counts once the IQT write that ran it has returned: O17, O18,
  *     H11); a waiter held for fault_poll_ns reads FSTS and handles faults,
- *     at most
- *     one per fault_poll_ns; a waiter held longer than stall_ns reports who
- *     holds it. With a deadline, a waiter that runs out of time leaves an
- *     orphan word instead (O16, relaxed).
+ *     at most one per fault_poll_ns; a waiter held longer than stall_ns
+ *     reports who holds it. With a deadline, a waiter that runs out of
+ *     time leaves an orphan word instead (O16, relaxed).
  *  6. Release: store FREE(lap) into every slot we own (O3); after an
  *     ABORT, reserve and submit again.
  *  7. Reclaim, every slots / 8 positions (at most 32) by the owner whose
